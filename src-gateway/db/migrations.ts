@@ -1,0 +1,162 @@
+/**
+ * Numbered schema migrations. Kept as code rather than loose .sql files so the bundled Electron main carries them.
+ * Never edit a shipped migration: add the next number.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'core',
+    sql: `
+CREATE TABLE settings (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+
+CREATE TABLE accounts (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  allow_self_top_up INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL
+);
+
+CREATE TABLE wallets (
+  account_id TEXT PRIMARY KEY REFERENCES accounts(id),
+  balance_micros INTEGER NOT NULL DEFAULT 0,
+  locked_micros INTEGER NOT NULL DEFAULT 0,
+  updated_at INTEGER NOT NULL,
+  CHECK (locked_micros >= 0 AND locked_micros <= balance_micros)
+);
+
+CREATE TABLE client_keys (
+  id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL REFERENCES accounts(id),
+  name TEXT NOT NULL,
+  key_hash TEXT NOT NULL UNIQUE,
+  prefix TEXT NOT NULL,
+  rpm INTEGER,
+  tpm INTEGER,
+  models TEXT,
+  require_signature INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER,
+  last_used_at INTEGER
+);
+
+-- Append-only: every money move is one row, written in the same transaction as the wallet change.
+CREATE TABLE ledger (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  account_id TEXT NOT NULL REFERENCES accounts(id),
+  type TEXT NOT NULL CHECK (type IN ('top_up', 'hold', 'capture', 'release', 'adjustment')),
+  amount_micros INTEGER NOT NULL CHECK (amount_micros >= 0),
+  direction TEXT NOT NULL CHECK (direction IN ('credit', 'debit', 'lock', 'unlock')),
+  balance_after_micros INTEGER NOT NULL,
+  locked_after_micros INTEGER NOT NULL,
+  request_id TEXT,
+  note TEXT,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX ledger_account ON ledger (account_id, seq);
+CREATE INDEX ledger_request ON ledger (request_id);
+CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger BEGIN SELECT RAISE(ABORT, 'ledger is append-only'); END;
+CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger BEGIN SELECT RAISE(ABORT, 'ledger is append-only'); END;
+
+CREATE TABLE holds (
+  request_id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL REFERENCES accounts(id),
+  amount_micros INTEGER NOT NULL CHECK (amount_micros >= 0),
+  status TEXT NOT NULL CHECK (status IN ('active', 'settled')),
+  created_at INTEGER NOT NULL,
+  settled_at INTEGER
+);
+CREATE INDEX holds_active ON holds (status) WHERE status = 'active';
+
+CREATE TABLE requests (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  account_id TEXT NOT NULL,
+  key_id TEXT,
+  source TEXT NOT NULL DEFAULT 'api',
+  model TEXT NOT NULL,
+  endpoint TEXT NOT NULL,
+  deployment_id TEXT,
+  deployment_name TEXT,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'ok', 'error', 'cancelled')),
+  http_status INTEGER,
+  stream INTEGER NOT NULL DEFAULT 0,
+  prompt_tokens INTEGER NOT NULL DEFAULT 0,
+  completion_tokens INTEGER NOT NULL DEFAULT 0,
+  cached_tokens INTEGER NOT NULL DEFAULT 0,
+  reasoning_tokens INTEGER NOT NULL DEFAULT 0,
+  total_tokens INTEGER NOT NULL DEFAULT 0,
+  usage_source TEXT,
+  hold_micros INTEGER NOT NULL DEFAULT 0,
+  cost_micros INTEGER NOT NULL DEFAULT 0,
+  shortfall_micros INTEGER NOT NULL DEFAULT 0,
+  latency_ms INTEGER,
+  ttft_ms INTEGER,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  error_code TEXT,
+  error_message TEXT,
+  created_at INTEGER NOT NULL,
+  finished_at INTEGER
+);
+CREATE INDEX requests_account ON requests (account_id, seq);
+CREATE INDEX requests_created ON requests (created_at);
+CREATE INDEX requests_pending ON requests (status) WHERE status = 'pending';
+
+CREATE TABLE models (
+  id TEXT PRIMARY KEY,
+  modality TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  family TEXT,
+  input_per_mtok_micros INTEGER,
+  cached_input_per_mtok_micros INTEGER,
+  cache_write_per_mtok_micros INTEGER,
+  output_per_mtok_micros INTEGER,
+  per_image_micros INTEGER,
+  per_second_micros INTEGER,
+  per_1k_chars_micros INTEGER,
+  per_1k_searches_micros INTEGER,
+  max_output_tokens INTEGER,
+  context_window INTEGER,
+  endpoints TEXT NOT NULL DEFAULT '[]',
+  priced INTEGER NOT NULL DEFAULT 1,
+  source TEXT NOT NULL CHECK (source IN ('catalog', 'custom')),
+  price_edited_at INTEGER,
+  updated_at INTEGER NOT NULL
+);
+
+-- Deployments hold a reference to their secret in the vault (secret_ref), never the value.
+CREATE TABLE deployments (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  provider TEXT NOT NULL,
+  model TEXT NOT NULL,
+  endpoint TEXT NOT NULL,
+  deployment TEXT NOT NULL,
+  api_version TEXT,
+  region TEXT,
+  rpm INTEGER NOT NULL DEFAULT 0,
+  tpm INTEGER NOT NULL DEFAULT 0,
+  hourly_tokens INTEGER NOT NULL DEFAULT 0,
+  weight INTEGER NOT NULL DEFAULT 1,
+  priority INTEGER NOT NULL DEFAULT 0,
+  fast_mode INTEGER NOT NULL DEFAULT 0,
+  enabled INTEGER NOT NULL DEFAULT 1,
+  secret_ref TEXT NOT NULL,
+  secret_hint TEXT,
+  options TEXT NOT NULL DEFAULT '{}',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX deployments_model ON deployments (model);
+`,
+  },
+];

@@ -1,0 +1,298 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { gatewayError, GatewayError, openAiErrorBody } from '../errors.js';
+import { parseChatRequest, shapeChatBody, parseOpenAiUsage, completionText, streamedText, type ChatRequest } from '../protocols/openai-chat.js';
+import { estimateChatPromptTokens, countTextTokens } from '../domain/token-estimate.js';
+import { tokenCostMicros, tokenHoldMicros, type TokenUsage } from '../domain/pricing.js';
+import { InsufficientBalanceError } from '../db/wallet-repository.js';
+import type { NewRequest, RequestOutcome } from '../db/requests-repository.js';
+import type { Deployment } from '../db/deployments-repository.js';
+import type { ModelRecord } from '../db/catalog-repository.js';
+import { providerFor } from '../providers/index.js';
+import { classifyTransportError, retryAfterMs, type UpstreamResponse } from '../providers/http.js';
+import { SseDecoder } from '../streaming/sse-decoder.js';
+import { SseWriter } from '../streaming/sse-writer.js';
+import type { PipelineContext, Principal } from './context.js';
+
+/** Output cap used for the hold when neither the request nor the catalog gives one. */
+const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
+/** Matches the one stream chunk that carries usage (earlier chunks have `"usage":null`). */
+const USAGE_OBJECT = /"usage"\s*:\s*\{/;
+const EMPTY_CHOICES = /"choices"\s*:\s*\[\s*\]/;
+
+interface Attempted {
+  kind: 'timeout' | 'connect' | 'network' | 'status' | 'config';
+  message: string;
+  status?: number;
+}
+
+/** State of one billed call, shared by the non-streamed and streamed paths. */
+class ChatCall {
+  readonly startedAt = performance.now();
+  readonly abort = new AbortController();
+  clientGone = false;
+  attempts = 0;
+  deployment: Deployment | undefined;
+
+  constructor(
+    readonly ctx: PipelineContext,
+    readonly id: string,
+    readonly request: ChatRequest,
+    readonly model: ModelRecord,
+    readonly promptEstimate: number,
+  ) {}
+
+  elapsed(): number {
+    return Math.round(performance.now() - this.startedAt);
+  }
+
+  /** Settles the hold and writes the usage row; the cost comes from `usage` (0 when none). */
+  finish(outcome: Omit<RequestOutcome, 'finishedAt' | 'latencyMs' | 'attempts' | 'deploymentId' | 'deploymentName'>, usage?: TokenUsage): void {
+    const cost = usage ? tokenCostMicros(usage, this.model.price) : 0;
+    const full: RequestOutcome = {
+      ...outcome,
+      promptTokens: usage?.promptTokens ?? 0,
+      completionTokens: usage?.completionTokens ?? 0,
+      cachedTokens: usage?.cachedTokens ?? 0,
+      reasoningTokens: usage?.reasoningTokens ?? 0,
+      latencyMs: this.elapsed(),
+      attempts: this.attempts,
+      deploymentId: this.deployment?.id ?? null,
+      deploymentName: this.deployment?.name ?? null,
+      finishedAt: Date.now(),
+    };
+    try {
+      this.ctx.store.billing.close(this.id, full, cost);
+    } catch (err) {
+      this.ctx.log.error({ err, reqId: this.id }, 'billing close failed');
+      throw err;
+    }
+    const record = this.ctx.store.requests.get(this.id);
+    if (record) this.ctx.events.emit('request', record);
+    this.ctx.log.info(
+      { reqId: this.id, model: this.model.id, deployment: full.deploymentName, status: full.status, http: full.httpStatus, ms: full.latencyMs, cost_micros: record?.cost_micros },
+      'chat request finished',
+    );
+  }
+
+  /** Usage counted locally when the upstream reported none: the prompt estimate and the tokens of the produced text. */
+  localUsage(text: string): TokenUsage {
+    return { promptTokens: this.promptEstimate, completionTokens: countTextTokens(text), cachedTokens: 0, reasoningTokens: 0, cacheWriteTokens: 0 };
+  }
+}
+
+/**
+ * `POST /chat/completions`: validate → hold → route with failover → forward (JSON or SSE) → capture and release.
+ * Every exit path settles the hold exactly once.
+ */
+export async function handleChatCompletions(ctx: PipelineContext, principal: Principal, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const request = parseChatRequest(req.body);
+  const model = ctx.live.model(request.model);
+  const deployments = ctx.live.deploymentsFor(request.model).filter((d) => d.enabled && providerFor(d.provider)?.chatCompletions);
+  if (!model || model.modality !== 'chat' || deployments.length === 0) {
+    throw gatewayError('model_not_found', `The model '${request.model}' does not exist or has no enabled deployment.`, { param: 'model' });
+  }
+  if (principal.allowedModels && !principal.allowedModels.includes(request.model)) {
+    throw gatewayError('model_not_allowed', `This key is not allowed to use the model '${request.model}'.`, { param: 'model' });
+  }
+
+  const promptEstimate = estimateChatPromptTokens(request.messages, request.tools);
+  const maxOutput = request.max_completion_tokens ?? request.max_tokens ?? model.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
+  const holdMicros = tokenHoldMicros(promptEstimate, maxOutput * (request.n ?? 1), model.price);
+  const newRequest: NewRequest = {
+    id: req.id,
+    accountId: principal.accountId,
+    keyId: principal.keyId,
+    source: principal.source,
+    model: request.model,
+    endpoint: 'chat.completions',
+    stream: request.stream === true,
+    holdMicros,
+    createdAt: Date.now(),
+  };
+  try {
+    ctx.store.billing.open(newRequest);
+  } catch (err) {
+    if (!(err instanceof InsufficientBalanceError)) throw err;
+    ctx.store.billing.recordRefused(newRequest, { status: 'error', httpStatus: 402, errorCode: 'insufficient_balance', finishedAt: Date.now() });
+    throw gatewayError('insufficient_balance');
+  }
+
+  const call = new ChatCall(ctx, req.id, request, model, promptEstimate);
+  reply.raw.on('close', () => {
+    if (!reply.raw.writableFinished) {
+      call.clientGone = true;
+      call.abort.abort();
+    }
+  });
+
+  try {
+    await route(call, deployments, reply);
+  } catch (err) {
+    const error = err instanceof GatewayError ? err : gatewayError('internal_error');
+    if (!(err instanceof GatewayError)) ctx.log.error({ err, reqId: req.id }, 'chat request failed');
+    call.finish({ status: call.clientGone ? 'cancelled' : 'error', httpStatus: error.status, errorCode: error.code, errorMessage: error.message });
+    throw error;
+  }
+}
+
+async function route(call: ChatCall, deployments: readonly Deployment[], reply: FastifyReply): Promise<void> {
+  const { ctx, request } = call;
+  const plan = ctx.router.plan(deployments, Date.now());
+  if (plan.length === 0) throw gatewayError('no_healthy_deployment');
+  const failures: Attempted[] = [];
+
+  for (const deployment of plan) {
+    call.attempts++;
+    call.deployment = deployment;
+    const provider = providerFor(deployment.provider)!;
+    const secret = await ctx.live.secretFor(deployment);
+    if (!secret) {
+      failures.push({ kind: 'config', message: `deployment ${deployment.name} has no secret in the vault` });
+      continue;
+    }
+    const body = shapeChatBody(request, { model: deployment.model, fastMode: deployment.fastMode, families: ctx.families });
+    const upstreamCall = provider.chatCompletions!({ deployment, secret, body });
+
+    let res: UpstreamResponse;
+    try {
+      res = await ctx.upstream.send(upstreamCall, call.abort.signal);
+    } catch (err) {
+      const kind = classifyTransportError(err);
+      if (kind === 'aborted' || call.clientGone) throw gatewayError('invalid_request', 'The client closed the connection.', { status: 499 });
+      ctx.router.recordFailure(deployment.id, kind === 'timeout' ? 'timeout' : 'connect', Date.now(), undefined, `${kind} error`);
+      failures.push({ kind, message: `${kind} error` });
+      continue;
+    }
+
+    if (res.status >= 200 && res.status < 300) {
+      ctx.router.recordSuccess(deployment.id);
+      return request.stream ? forwardStream(call, res, reply) : forwardJson(call, res, reply);
+    }
+
+    const text = await res.body.text().catch(() => '');
+    const upstreamMessage = errorMessageOf(text);
+    if (res.status === 400 || res.status === 413 || res.status === 422) {
+      throw gatewayError('invalid_request', `The upstream rejected the request: ${upstreamMessage}`, { param: errorParamOf(text) });
+    }
+    // Rate limits, server errors and deployment misconfiguration (401/403/404) are this deployment's problem: fail over.
+    ctx.router.recordFailure(deployment.id, res.status === 429 ? 'rate_limited' : 'server_error', Date.now(), retryAfterMs(res.headers), `HTTP ${res.status}: ${upstreamMessage}`);
+    failures.push({ kind: 'status', status: res.status, message: `HTTP ${res.status}: ${upstreamMessage}` });
+  }
+
+  const last = failures[failures.length - 1];
+  if (failures.every((f) => f.kind === 'timeout')) throw gatewayError('upstream_timeout');
+  throw gatewayError('upstream_error', `The upstream failed: ${last?.message ?? 'no attempt succeeded'}`);
+}
+
+async function forwardJson(call: ChatCall, res: UpstreamResponse, reply: FastifyReply): Promise<void> {
+  let text: string;
+  try {
+    text = await res.body.text();
+  } catch (err) {
+    if (call.clientGone) throw gatewayError('invalid_request', 'The client closed the connection.', { status: 499 });
+    throw classifyTransportError(err) === 'timeout' ? gatewayError('upstream_timeout') : gatewayError('upstream_error', 'The upstream connection failed while sending the answer.');
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw gatewayError('upstream_error', 'The upstream answered with something that is not JSON.');
+  }
+  const reported = parseOpenAiUsage((parsed as { usage?: unknown }).usage);
+  const usage = reported ?? call.localUsage(completionText(parsed));
+  call.finish({ status: 'ok', httpStatus: 200, ttftMs: call.elapsed(), usageSource: reported ? 'upstream' : 'local' }, usage);
+  await reply.code(200).header('content-type', 'application/json').send(text);
+}
+
+async function forwardStream(call: ChatCall, res: UpstreamResponse, reply: FastifyReply): Promise<void> {
+  const { ctx, request } = call;
+  const clientWantsUsage = request.stream_options?.include_usage === true;
+  reply.hijack();
+  const writer = new SseWriter(reply.raw, {
+    paddingBytes: ctx.config.paddingBytes,
+    heartbeatMs: ctx.config.heartbeatSeconds * 1000,
+    headers: { 'x-omixa-request-id': call.id },
+  });
+  writer.open();
+
+  const decoder = new SseDecoder();
+  const produced: string[] = [];
+  let usage: TokenUsage | undefined;
+  let ttftMs: number | null = null;
+  let done = false;
+  let upstreamFailure: unknown;
+
+  const handle = (text: string, data: string | null): void => {
+    if (data === null) return; // upstream comments: we send our own heartbeats
+    if (data === '[DONE]') {
+      done = true;
+      writer.writeEvent(text);
+      return;
+    }
+    ttftMs ??= call.elapsed();
+    if (USAGE_OBJECT.test(data)) {
+      try {
+        const found = parseOpenAiUsage((JSON.parse(data) as { usage?: unknown }).usage);
+        if (found) usage = found;
+      } catch {
+        // not JSON: forwarded as is below
+      }
+      if (!clientWantsUsage && EMPTY_CHOICES.test(data)) return;
+    }
+    if (!usage) produced.push(data);
+    writer.writeEvent(text);
+  };
+
+  const finished = (async () => {
+    try {
+      for await (const chunk of res.body) {
+        for (const event of decoder.push(chunk as Buffer)) handle(event.text, event.data);
+        if (writer.closed) break;
+        await writer.drain();
+      }
+      for (const event of decoder.end()) handle(event.text, event.data);
+    } catch (err) {
+      if (!call.clientGone) upstreamFailure = err;
+    }
+  })();
+  ctx.inFlight.add(finished);
+  try {
+    await finished;
+  } finally {
+    ctx.inFlight.delete(finished);
+  }
+
+  const billed = usage ?? call.localUsage(streamedText(produced));
+  const usageSource = usage ? 'upstream' : 'local';
+  if (call.clientGone || writer.closed && !done) {
+    res.body.destroy();
+    call.finish({ status: 'cancelled', httpStatus: 499, ttftMs, usageSource, errorCode: 'client_closed', errorMessage: 'The client closed the connection.' }, billed);
+  } else if (!done || upstreamFailure) {
+    const error = gatewayError('upstream_error', 'The upstream stream ended before it was complete.');
+    writer.writeData(JSON.stringify(openAiErrorBody(error)));
+    call.finish({ status: 'error', httpStatus: 200, ttftMs, usageSource, errorCode: error.code, errorMessage: error.message }, billed);
+  } else {
+    call.finish({ status: 'ok', httpStatus: 200, ttftMs, usageSource }, billed);
+  }
+  writer.end();
+}
+
+function errorMessageOf(text: string): string {
+  try {
+    const body = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
+    const message = typeof body.error === 'string' ? body.error : (body.error?.message ?? body.message);
+    if (typeof message === 'string') return message.slice(0, 500);
+  } catch {
+    // not JSON
+  }
+  return text.slice(0, 200) || 'no details';
+}
+
+function errorParamOf(text: string): string | null {
+  try {
+    const param = (JSON.parse(text) as { error?: { param?: unknown } }).error?.param;
+    return typeof param === 'string' ? param : null;
+  } catch {
+    return null;
+  }
+}

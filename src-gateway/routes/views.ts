@@ -1,0 +1,36 @@
+import type { ModelRecord } from '../db/catalog-repository.js';
+import type { Deployment } from '../db/deployments-repository.js';
+import { microsToUsd } from '../domain/pricing.js';
+
+const usd = (micros: number | null): number | null => (micros === null ? null : Number(microsToUsd(micros)));
+
+/** A catalog model in the `/models` list shape, with modality, provider, pricing (USD) and endpoints. */
+export function modelView(model: ModelRecord, deployments: readonly Deployment[]) {
+  const p = model.price;
+  const pricing: Record<string, number> = {};
+  const add = (key: string, value: number | null) => {
+    if (value !== null) pricing[key] = value;
+  };
+  add('input_per_mtok', usd(p.inputPerMtokMicros));
+  add('cached_input_per_mtok', usd(p.cachedInputPerMtokMicros));
+  add('cache_write_per_mtok', usd(p.cacheWritePerMtokMicros));
+  add('output_per_mtok', usd(p.outputPerMtokMicros));
+  add('per_image', usd(p.perImageMicros));
+  add('per_second', usd(p.perSecondMicros));
+  add('per_1k_chars', usd(p.per1kCharsMicros));
+  add('per_1k_searches', usd(p.per1kSearchesMicros));
+  const providers = [...new Set(deployments.filter((d) => d.enabled).map((d) => d.provider))];
+  return {
+    id: model.id,
+    object: 'model',
+    created: 0,
+    owned_by: 'omixa',
+    modality: model.modality,
+    provider: providers.length === 1 ? providers[0] : providers.length > 1 ? providers : model.provider,
+    pricing,
+    priced: model.priced,
+    endpoints: model.endpoints,
+    max_output_tokens: model.maxOutputTokens,
+    context_window: model.contextWindow,
+  };
+}

@@ -1,0 +1,213 @@
+import { EventEmitter } from 'node:events';
+import { timingSafeEqual } from 'node:crypto';
+import fs from 'node:fs';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { loadConfig, type GatewayConfig, type GatewayOptions } from './config.js';
+import { openStore, type Store } from './db/store.js';
+import { createVault } from './vault/index.js';
+import type { SecretVault } from './vault/types.js';
+import { createControlPlane, type ControlPlane } from './control-plane.js';
+import { LiveState } from './live-state.js';
+import { createRouter } from './domain/routing.js';
+import { parseFamilyTable, type RawFamilyTable } from './domain/reasoning.js';
+import { createUpstreamClient } from './providers/http.js';
+import { ReplayGuard } from './auth/hmac.js';
+import { allowedHostNames, isAllowedHost } from './auth/host-check.js';
+import { errorBody, gatewayError, GatewayError, type ErrorProtocol } from './errors.js';
+import { newId } from './ids.js';
+import { authenticateClient } from './routes/client-auth.js';
+import { clientRoutes } from './routes/client-routes.js';
+import { adminRoutes } from './routes/admin-routes.js';
+import { consoleRoutes } from './routes/console-routes.js';
+import type { PipelineContext } from './pipeline/context.js';
+import families from '../resources/model-families.json' with { type: 'json' };
+import pkg from '../package.json' with { type: 'json' };
+
+export type { GatewayOptions } from './config.js';
+
+export const VERSION: string = pkg.version;
+
+/** JSON bodies above this are refused with 413 (contract: JSON 10 MB). */
+export const JSON_BODY_LIMIT = 10 * 1024 * 1024;
+
+export interface Gateway {
+  readonly app: FastifyInstance;
+  readonly config: GatewayConfig;
+  readonly store: Store;
+  readonly control: ControlPlane;
+  readonly live: LiveState;
+  adminToken(): Promise<string>;
+  start(): Promise<{ url: string }>;
+  /** Stops accepting calls, waits (up to `drainMs`) for streams in flight, closes the database. */
+  stop(drainMs?: number): Promise<void>;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Which protocol's error shape this route answers with. */
+    protocol?: ErrorProtocol;
+  }
+}
+
+/** Builds the gateway: config, store, vault, live state and the Fastify app with every route. Listening is `start()`. */
+export async function createGateway(options: GatewayOptions = {}): Promise<Gateway> {
+  const config = loadConfig(options);
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      redact: {
+        paths: ['req.headers.authorization', 'req.headers["api-key"]', 'req.headers["x-api-key"]', 'req.headers["x-goog-api-key"]', 'apiKey', 'secret', 'token', '*.apiKey', '*.secret'],
+        censor: '[redacted]',
+      },
+    },
+    genReqId: () => newId('req'),
+    disableRequestLogging: true,
+    bodyLimit: JSON_BODY_LIMIT,
+    requestIdLogLabel: 'reqId',
+    forceCloseConnections: true,
+    return503OnClosing: false,
+  });
+
+  const store = openStore(config.dataDir);
+  let vault: SecretVault;
+  try {
+    vault = await createVault({ backend: config.secretBackend, dataDir: config.dataDir, namespace: store.instanceId, masterKeyHex: config.masterKeyHex, logger: app.log });
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  const control = createControlPlane(store, vault);
+  const live = new LiveState(store, vault);
+  let adminToken = await control.adminToken(config.adminToken);
+  let adminTokenVersion = live.settings.admin_token_version;
+  live.on('reload', () => {
+    if (live.settings.admin_token_version !== adminTokenVersion) {
+      adminTokenVersion = live.settings.admin_token_version;
+      void control.adminToken(config.adminToken).then((token) => (adminToken = token));
+    }
+  });
+
+  const released = store.billing.releaseUnfinished();
+  if (released > 0) app.log.warn({ released }, 'released the holds of requests that never finished');
+  if (config.host !== '127.0.0.1' && config.host !== 'localhost' && config.host !== '::1') {
+    app.log.warn({ host: config.host }, 'listening beyond loopback: anyone who can reach this address can try your keys');
+  }
+
+  const ctx: PipelineContext = {
+    config,
+    store,
+    live,
+    router: createRouter(),
+    upstream: createUpstreamClient({ headersTimeoutMs: config.upstreamHeadersTimeoutMs, bodyTimeoutMs: config.upstreamIdleTimeoutMs }),
+    families: parseFamilyTable(families as RawFamilyTable),
+    events: new EventEmitter().setMaxListeners(100),
+    log: app.log,
+    inFlight: new Set(),
+  };
+
+  registerParsers(app);
+  registerErrorHandling(app);
+
+  const hosts = allowedHostNames(config.host, config.allowedHosts);
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-omixa-request-id', req.id);
+    if (!isAllowedHost(req.headers.host, hosts)) throw gatewayError('invalid_host');
+  });
+
+  const replay = new ReplayGuard();
+  const authenticate = (req: FastifyRequest) =>
+    authenticateClient(req, { live, replay, requireSignature: () => config.requireSignature || live.settings.require_signature === 'true' });
+  const requireAdmin = (req: FastifyRequest): void => {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+    const given = Buffer.from(match?.[1] ?? '');
+    const expected = Buffer.from(adminToken);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw gatewayError('invalid_api_key', 'Missing or wrong admin token.');
+  };
+
+  app.get('/health', async () => ({ status: 'ok', version: VERSION }));
+  await app.register(clientRoutes, { prefix: '/v1', ctx, authenticate });
+  await app.register(clientRoutes, { prefix: '/api/v1', ctx, authenticate });
+  await app.register(adminRoutes, { ctx, control, requireAdmin, vault, rotateAdminToken: async () => {
+    adminToken = await control.rotateAdminToken();
+    store.settings.set('admin_token_version', String(Date.now()));
+    return adminToken;
+  } });
+  await app.register(consoleRoutes, { consoleDir: config.consoleDir });
+
+  live.watch(config.reloadIntervalMs);
+
+  let stopped = false;
+  return {
+    app,
+    config,
+    store,
+    control,
+    live,
+    adminToken: async () => adminToken,
+    async start() {
+      const address = await app.listen({ host: config.host, port: config.port });
+      app.log.info({ address, backend: vault.backend }, 'omixa gateway listening');
+      const port = (app.server.address() as { port: number }).port;
+      const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+      return { url: `http://${host}:${port}` };
+    },
+    async stop(drainMs = 10_000) {
+      if (stopped) return;
+      stopped = true;
+      live.stop();
+      const closing = app.close();
+      if (ctx.inFlight.size > 0) {
+        await Promise.race([Promise.allSettled([...ctx.inFlight]), new Promise((resolve) => setTimeout(resolve, drainMs).unref())]);
+      }
+      await closing;
+      await ctx.upstream.close();
+      store.close();
+    },
+  };
+}
+
+/** JSON for every content type (curl -d sends form encoding), keeping the raw text for HMAC signatures. */
+function registerParsers(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: JSON_BODY_LIMIT }, (req, body, done) => {
+    const text = body as string;
+    req.rawBody = text;
+    if (text.length === 0) return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(gatewayError('invalid_request', 'The request body is not valid JSON.'), undefined);
+    }
+  });
+}
+
+function protocolOf(req: FastifyRequest): ErrorProtocol {
+  if (req.routeOptions.config?.protocol) return req.routeOptions.config.protocol;
+  if (req.url.startsWith('/v1beta/')) return 'google';
+  if (/^\/(api\/)?v1\/messages/.test(req.url)) return 'anthropic';
+  return 'openai';
+}
+
+/** One error handler: catalogue errors in the route's protocol shape; anything else is a 500 without details. */
+function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | GatewayError, req, reply) => {
+    let error: GatewayError;
+    if (err instanceof GatewayError) error = err;
+    else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') error = gatewayError('payload_too_large', 'The request body is larger than the 10 MB limit.');
+    else if (err.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') error = gatewayError('invalid_request', 'Content-Length does not match the body.');
+    else if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) error = gatewayError('invalid_request', err.message);
+    else {
+      req.log.error({ err }, 'unhandled error');
+      error = gatewayError('internal_error');
+    }
+    if (reply.sent || reply.raw.headersSent) return;
+    for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+    void reply.code(error.status).send(errorBody(error, protocolOf(req)));
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const error = gatewayError('not_found', `No route for ${req.method} ${req.url.split('?')[0]}.`);
+    void reply.code(404).send(errorBody(error, protocolOf(req)));
+  });
+}
