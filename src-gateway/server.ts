@@ -9,6 +9,7 @@ import type { SecretVault } from './vault/types.js';
 import { createControlPlane, type ControlPlane } from './control-plane.js';
 import { LiveState } from './live-state.js';
 import { createRouter } from './domain/routing.js';
+import { KeyRateLimiter } from './domain/windows.js';
 import { parseFamilyTable, type RawFamilyTable } from './domain/reasoning.js';
 import { createUpstreamClient } from './providers/http.js';
 import { ReplayGuard } from './auth/hmac.js';
@@ -102,6 +103,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     router: createRouter(),
     upstream: createUpstreamClient({ headersTimeoutMs: config.upstreamHeadersTimeoutMs, bodyTimeoutMs: config.upstreamIdleTimeoutMs }),
     families: parseFamilyTable(families as RawFamilyTable),
+    limiter: new KeyRateLimiter(),
     events: new EventEmitter().setMaxListeners(100),
     log: app.log,
     inFlight: new Set(),

@@ -12,6 +12,7 @@ import { classifyTransportError, retryAfterMs, type UpstreamResponse } from '../
 import { SseDecoder } from '../streaming/sse-decoder.js';
 import { SseWriter } from '../streaming/sse-writer.js';
 import type { PipelineContext, Principal } from './context.js';
+import type { Admission } from '../domain/windows.js';
 
 /** Output cap used for the hold when neither the request nor the catalog gives one. */
 const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
@@ -32,6 +33,7 @@ class ChatCall {
   clientGone = false;
   attempts = 0;
   deployment: Deployment | undefined;
+  admission: Admission | undefined;
 
   constructor(
     readonly ctx: PipelineContext,
@@ -48,6 +50,11 @@ class ChatCall {
   /** Settles the hold and writes the usage row; the cost comes from `usage` (0 when none). */
   finish(outcome: Omit<RequestOutcome, 'finishedAt' | 'latencyMs' | 'attempts' | 'deploymentId' | 'deploymentName'>, usage?: TokenUsage): void {
     const cost = usage ? tokenCostMicros(usage, this.model.price) : 0;
+    if (this.admission) {
+      // Calls the gateway refuses itself do not count against the key's limits; others count what they used.
+      if (outcome.errorCode === 'no_healthy_deployment') this.ctx.limiter.cancel(this.admission, Date.now());
+      else this.ctx.limiter.settle(this.admission, (usage?.promptTokens ?? 0) + (usage?.completionTokens ?? 0), Date.now());
+    }
     const full: RequestOutcome = {
       ...outcome,
       promptTokens: usage?.promptTokens ?? 0,
@@ -97,6 +104,14 @@ export async function handleChatCompletions(ctx: PipelineContext, principal: Pri
 
   const promptEstimate = estimateChatPromptTokens(request.messages, request.tools);
   const maxOutput = request.max_completion_tokens ?? request.max_tokens ?? model.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
+  let admission: Admission | undefined;
+  if (principal.keyId && principal.limits && (principal.limits.rpm || principal.limits.tpm)) {
+    const requestedOutput = request.max_completion_tokens ?? request.max_tokens ?? 0;
+    const admitted = ctx.limiter.admit(principal.keyId, principal.limits, promptEstimate + requestedOutput, Date.now());
+    for (const [name, value] of Object.entries(admitted.headers)) reply.header(name, value);
+    if (!admitted.ok) throw gatewayError('rate_limited', undefined, { headers: admitted.headers });
+    admission = admitted.admission;
+  }
   const holdMicros = tokenHoldMicros(promptEstimate, maxOutput * (request.n ?? 1), model.price);
   const newRequest: NewRequest = {
     id: req.id,
@@ -113,11 +128,13 @@ export async function handleChatCompletions(ctx: PipelineContext, principal: Pri
     ctx.store.billing.open(newRequest);
   } catch (err) {
     if (!(err instanceof InsufficientBalanceError)) throw err;
+    if (admission) ctx.limiter.cancel(admission, Date.now());
     ctx.store.billing.recordRefused(newRequest, { status: 'error', httpStatus: 402, errorCode: 'insufficient_balance', finishedAt: Date.now() });
     throw gatewayError('insufficient_balance');
   }
 
   const call = new ChatCall(ctx, req.id, request, model, promptEstimate);
+  call.admission = admission;
   reply.raw.on('close', () => {
     if (!reply.raw.writableFinished) {
       call.clientGone = true;

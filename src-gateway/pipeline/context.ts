@@ -6,6 +6,7 @@ import type { LiveState } from '../live-state.js';
 import type { Router } from '../domain/routing.js';
 import type { UpstreamClient } from '../providers/http.js';
 import type { FamilyTable } from '../domain/reasoning.js';
+import type { KeyLimits, KeyRateLimiter } from '../domain/windows.js';
 
 /** What the request pipelines need, built once by `createGateway`. */
 export interface PipelineContext {
@@ -15,6 +16,7 @@ export interface PipelineContext {
   router: Router;
   upstream: UpstreamClient;
   families: FamilyTable;
+  limiter: KeyRateLimiter;
   /** Emits `request` with each finished usage record, for the dashboard's live feed. */
   events: EventEmitter;
   log: FastifyBaseLogger;
@@ -28,4 +30,5 @@ export interface Principal {
   keyId: string | null;
   source: 'api' | 'playground';
   allowedModels: readonly string[] | null;
+  limits: KeyLimits | null;
 }

@@ -301,7 +301,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRouteOptio
     const accountRef = typeof body.account === 'string' ? body.account : undefined;
     const account = control.account(accountRef);
     delete body.account;
-    await handleChatCompletions(ctx, { accountId: account.id, keyId: null, source: 'playground', allowedModels: null }, req, reply);
+    await handleChatCompletions(ctx, { accountId: account.id, keyId: null, source: 'playground', allowedModels: null, limits: null }, req, reply);
     return reply;
   });
 }

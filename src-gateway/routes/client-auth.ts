@@ -49,7 +49,7 @@ export function authenticateClient(req: FastifyRequest, options: ClientAuthOptio
       options.replay,
     );
   }
-  const principal: Principal = { accountId: record.accountId, keyId: record.id, source: 'api', allowedModels: record.models };
+  const principal: Principal = { accountId: record.accountId, keyId: record.id, source: 'api', allowedModels: record.models, limits: { rpm: record.rpm, tpm: record.tpm } };
   req.principal = principal;
   return principal;
 }

@@ -79,7 +79,14 @@ async function boot(): Promise<void> {
     onQuit: () => app.quit(),
   });
   tray.setStatus({ state: 'running', url });
-  installGracefulQuit(gateway, { onStopping: () => tray.setStatus({ state: 'stopping' }) });
+  installGracefulQuit(gateway, {
+    onStopping: () => {
+      tray.setStatus({ state: 'stopping' });
+      // app.exit() destroys windows without a 'close' event; closing now saves the bounds and lets the
+      // app look gone while the gateway drains.
+      mainWindow?.close();
+    },
+  });
 
   openWindow();
 }

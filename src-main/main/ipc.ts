@@ -53,7 +53,7 @@ function register<K extends IpcOperation>(
 export function registerIpcHandlers(handlers: IpcHandlers, isRendererUrl: (url: string) => boolean): () => void {
   const operations = Object.keys(IPC_CHANNELS) as IpcOperation[];
   for (const operation of operations) {
-    register(operation, handlers[operation] as IpcHandlers[typeof operation], isRendererUrl);
+    register(operation, handlers[operation], isRendererUrl);
   }
   return () => {
     for (const operation of operations) ipcMain.removeHandler(IPC_CHANNELS[operation]);

@@ -69,8 +69,8 @@ export function createMainWindow(options: MainWindowOptions): BrowserWindow {
     if (isOpenableExternalUrl(url)) void shell.openExternal(url);
     return { action: 'deny' };
   });
-  window.webContents.on('will-navigate', (event, url) => {
-    if (!isRendererUrl(url)) event.preventDefault();
+  window.webContents.on('will-navigate', (event) => {
+    if (!isRendererUrl(event.url)) event.preventDefault();
   });
 
   void window.loadURL(entryUrl).catch((err: unknown) => log(`could not load ${entryUrl}`, err));

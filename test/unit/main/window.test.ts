@@ -132,12 +132,12 @@ describe('createMainWindow', () => {
 
   it('blocks navigation away from the renderer', () => {
     const window = openWindow();
-    const away = { preventDefault: vi.fn() };
-    window.webContents.emit('will-navigate', away, 'https://evil.example/');
+    const away = { url: 'https://evil.example/', preventDefault: vi.fn() };
+    window.webContents.emit('will-navigate', away);
     expect(away.preventDefault).toHaveBeenCalled();
 
-    const inside = { preventDefault: vi.fn() };
-    window.webContents.emit('will-navigate', inside, 'app://omixa/index.html#/keys');
+    const inside = { url: 'app://omixa/index.html#/keys', preventDefault: vi.fn() };
+    window.webContents.emit('will-navigate', inside);
     expect(inside.preventDefault).not.toHaveBeenCalled();
   });
 });
