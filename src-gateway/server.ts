@@ -31,6 +31,9 @@ export const VERSION: string = pkg.version;
 /** JSON bodies above this are refused with 413 (contract: JSON 10 MB). */
 export const JSON_BODY_LIMIT = 10 * 1024 * 1024;
 
+/** Origins of the desktop window and of the renderer's dev server. */
+const CORS_ORIGINS = new Set(['app://omixa', 'http://localhost:5173', 'http://127.0.0.1:5173']);
+
 export interface Gateway {
   readonly app: FastifyInstance;
   readonly config: GatewayConfig;
@@ -116,21 +119,39 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-omixa-request-id', req.id);
     if (!isAllowedHost(req.headers.host, hosts)) throw gatewayError('invalid_host');
+    const origin = req.headers.origin;
+    // The desktop window (app://omixa) and the renderer dev server are the only foreign origins allowed to call.
+    if (origin && CORS_ORIGINS.has(origin)) {
+      reply.header('access-control-allow-origin', origin).header('vary', 'Origin').header('access-control-expose-headers', 'x-omixa-request-id');
+    }
+  });
+  app.options('/*', async (req, reply) => {
+    const origin = req.headers.origin;
+    if (!origin || !CORS_ORIGINS.has(origin)) throw gatewayError('forbidden', 'This origin may not call the gateway.');
+    return reply
+      .code(204)
+      .header('access-control-allow-headers', 'authorization, content-type, x-api-key, x-goog-api-key, anthropic-version, x-omixa-timestamp, x-omixa-signature')
+      .header('access-control-allow-methods', 'GET, POST, PUT, PATCH, DELETE')
+      .header('access-control-max-age', '600')
+      .send();
   });
 
   const replay = new ReplayGuard();
   const authenticate = (req: FastifyRequest) =>
     authenticateClient(req, { live, replay, requireSignature: () => config.requireSignature || live.settings.require_signature === 'true' });
-  const requireAdmin = (req: FastifyRequest): void => {
+  const isAdmin = (req: FastifyRequest): boolean => {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
     const given = Buffer.from(match?.[1] ?? '');
     const expected = Buffer.from(adminToken);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw gatewayError('invalid_api_key', 'Missing or wrong admin token.');
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  };
+  const requireAdmin = (req: FastifyRequest): void => {
+    if (!isAdmin(req)) throw gatewayError('invalid_api_key', 'Missing or wrong admin token.');
   };
 
   app.get('/health', async () => ({ status: 'ok', version: VERSION }));
-  await app.register(clientRoutes, { prefix: '/v1', ctx, authenticate });
-  await app.register(clientRoutes, { prefix: '/api/v1', ctx, authenticate });
+  await app.register(clientRoutes, { prefix: '/v1', ctx, authenticate, isAdmin });
+  await app.register(clientRoutes, { prefix: '/api/v1', ctx, authenticate, isAdmin });
   await app.register(adminRoutes, { ctx, control, requireAdmin, vault, rotateAdminToken: async () => {
     adminToken = await control.rotateAdminToken();
     store.settings.set('admin_token_version', String(Date.now()));

@@ -6,8 +6,11 @@ import { modelView } from './views.js';
 import { parseTime, parseLimit, parseGranularity } from './query.js';
 
 /** The OpenAI-compatible client surface; registered under both `/v1` and `/api/v1`. */
-export async function clientRoutes(app: FastifyInstance, options: { ctx: PipelineContext; authenticate: (req: FastifyRequest) => Principal }): Promise<void> {
-  const { ctx, authenticate } = options;
+export async function clientRoutes(
+  app: FastifyInstance,
+  options: { ctx: PipelineContext; authenticate: (req: FastifyRequest) => Principal; isAdmin: (req: FastifyRequest) => boolean },
+): Promise<void> {
+  const { ctx, authenticate, isAdmin } = options;
 
   app.post('/chat/completions', async (req, reply) => {
     await handleChatCompletions(ctx, authenticate(req), req, reply);
@@ -37,18 +40,29 @@ export async function clientRoutes(app: FastifyInstance, options: { ctx: Pipelin
     return walletView(ctx, principal.accountId);
   });
 
+  // The admin token tops up any account (`account` in the body, default "default"); a client key only its own, and
+  // only when the admin enabled self top-up.
   app.post('/wallet/top-up', async (req) => {
-    const principal = authenticate(req);
-    const account = ctx.live.account(principal.accountId);
-    if (!account?.allowSelfTopUp && ctx.live.settings.self_top_up !== 'true') {
-      throw gatewayError('forbidden', 'Self top-up is disabled; ask the admin to top up this wallet.');
+    const body = req.body as { amount_micros?: unknown; account?: unknown } | undefined;
+    let accountId: string;
+    if (isAdmin(req)) {
+      const ref = typeof body?.account === 'string' ? body.account : 'default';
+      const found = ctx.store.accounts.find(ref);
+      if (!found) throw gatewayError('not_found', `no account "${ref}"`, { param: 'account' });
+      accountId = found.id;
+    } else {
+      accountId = authenticate(req).accountId;
+      const account = ctx.live.account(accountId);
+      if (!account?.allowSelfTopUp && ctx.live.settings.self_top_up !== 'true') {
+        throw gatewayError('forbidden', 'Self top-up is disabled; ask the admin to top up this wallet.');
+      }
     }
-    const amount = (req.body as { amount_micros?: unknown } | undefined)?.amount_micros;
+    const amount = body?.amount_micros;
     if (typeof amount !== 'number' || !Number.isSafeInteger(amount) || amount <= 0 || amount > 1_000_000_000_000) {
       throw gatewayError('invalid_request', "'amount_micros' must be a positive integer (at most 1,000,000 USD).", { param: 'amount_micros' });
     }
-    ctx.store.wallet.topUp(principal.accountId, amount, 'self top-up');
-    return walletView(ctx, principal.accountId);
+    ctx.store.wallet.topUp(accountId, amount, isAdmin(req) ? 'admin top-up' : 'self top-up');
+    return walletView(ctx, accountId);
   });
 
   app.get<{ Querystring: Record<string, string | undefined> }>('/wallet/transactions', async (req) => {

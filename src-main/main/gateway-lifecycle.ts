@@ -4,6 +4,7 @@
  * Startup failures end the app after one clear dialog: without its gateway the desktop app has nothing to show.
  */
 import path from 'node:path';
+import { defaultDataDir } from '../../src-gateway/config';
 import { app, dialog } from 'electron';
 import type { EmbeddedGateway, GatewayFactory } from './embedded-gateway';
 
@@ -23,10 +24,13 @@ export interface StartGatewayDeps {
 
 const STARTUP_FAILURE_TITLE = 'Omixa cannot start';
 
-/** `OMIXA_DATA_DIR` when set (resolved against the working directory), else `<userData>/gateway`. */
-export function resolveDataDir(env: NodeJS.ProcessEnv, userDataPath: string): string {
+/**
+ * `OMIXA_DATA_DIR` when set (resolved against the working directory), else the same per-OS app-data dir the CLI uses
+ * (`~/.config/omixa` on Linux), so `npx omixa …` and the desktop app manage one gateway.
+ */
+export function resolveDataDir(env: NodeJS.ProcessEnv, _userDataPath?: string): string {
   const override = env.OMIXA_DATA_DIR?.trim();
-  return override ? path.resolve(override) : path.join(userDataPath, 'gateway');
+  return override ? path.resolve(override) : defaultDataDir(env);
 }
 
 export function portInUseMessage(port: number): string {

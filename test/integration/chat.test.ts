@@ -44,7 +44,7 @@ describe('chat completions through an Azure deployment', () => {
     const row = await gw.admin('GET', `/admin/api/usage/requests/${requestId}`);
     expect(row).toMatchObject({ status: 'ok', prompt_tokens: 1000, cached_tokens: 200, completion_tokens: 500, total_tokens: 1500, cost_micros: 435, deployment_name: 'eastus-1' });
 
-    const ledger = await gw.openai(key).get<unknown, { data: { type: string; amount_micros: number; request_id: string }[] }>('/wallet/transactions');
+    const ledger = await gw.openai(key).get<{ data: { type: string; amount_micros: number; request_id: string }[] }>('/wallet/transactions');
     const moves = ledger.data.filter((t) => t.request_id === requestId).map((t) => t.type);
     expect(moves.sort()).toEqual(['capture', 'hold', 'release']);
     const hold = ledger.data.find((t) => t.request_id === requestId && t.type === 'hold')!.amount_micros;
@@ -227,12 +227,12 @@ describe('chat completions through an Azure deployment', () => {
   });
 
   it('reports usage per request and rolled up', async () => {
-    const page = await gw.openai(key).get<unknown, { object: string; data: Record<string, unknown>[]; has_more: boolean }>('/usage/requests', { query: { limit: 2 } });
+    const page = await gw.openai(key).get<{ object: string; data: Record<string, unknown>[]; has_more: boolean }>('/usage/requests', { query: { limit: 2 } });
     expect(page.object).toBe('list');
     expect(page.data).toHaveLength(2);
     expect(page.has_more).toBe(true);
     expect(page.data[0]).not.toHaveProperty('deployment_name');
-    const rollups = await gw.openai(key).get<unknown, { data: { model: string; requests: number; cost_micros: number }[] }>('/usage/rollups', {
+    const rollups = await gw.openai(key).get<{ data: { model: string; requests: number; cost_micros: number }[] }>('/usage/rollups', {
       query: { granularity: 'day', group_by: 'model' },
     });
     const mini = rollups.data.find((r) => r.model === 'gpt-4o-mini')!;

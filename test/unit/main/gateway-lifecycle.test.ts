@@ -34,8 +34,8 @@ function quitEvent() {
 beforeEach(() => electron.reset());
 
 describe('resolveDataDir', () => {
-  it('uses a directory under userData by default', () => {
-    expect(resolveDataDir({}, '/home/u/.config/Omixa')).toBe(path.join('/home/u/.config/Omixa', 'gateway'));
+  it('uses the same app-data dir as the CLI by default', () => {
+    expect(resolveDataDir({ XDG_CONFIG_HOME: '/home/u/.config' }, '/home/u/.config/Omixa')).toBe(path.join('/home/u/.config', 'omixa'));
   });
 
   it('prefers OMIXA_DATA_DIR, resolved to an absolute path', () => {
@@ -44,7 +44,7 @@ describe('resolveDataDir', () => {
   });
 
   it('ignores a blank OMIXA_DATA_DIR', () => {
-    expect(resolveDataDir({ OMIXA_DATA_DIR: '  ' }, '/user')).toBe(path.join('/user', 'gateway'));
+    expect(resolveDataDir({ OMIXA_DATA_DIR: '  ', XDG_CONFIG_HOME: '/user' }, '/user')).toBe(path.join('/user', 'omixa'));
   });
 });
 
