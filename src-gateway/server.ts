@@ -112,6 +112,13 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     inFlight: new Set(),
   };
 
+  // Hourly token windows survive a restart: rebuild them from the last hour of usage rows.
+  const byDeployment = new Map<string, { at: number; tokens: number }[]>();
+  for (const row of store.requests.tokensByDeploymentSince(Date.now() - 3_600_000)) {
+    byDeployment.set(row.deployment_id, [...(byDeployment.get(row.deployment_id) ?? []), { at: row.at, tokens: row.tokens }]);
+  }
+  for (const [id, entries] of byDeployment) ctx.router.seedHourly(id, entries);
+
   registerParsers(app);
   registerErrorHandling(app);
 

@@ -116,6 +116,10 @@ export function createRequestsRepository(db: Db) {
   );
   const byId = db.prepare<[string], RequestRow>('SELECT * FROM requests WHERE id = ?');
   const pending = db.prepare<[], { id: string }>("SELECT id FROM requests WHERE status = 'pending'");
+  const recentTokens = db.prepare<[number], { deployment_id: string; at: number; tokens: number }>(
+    `SELECT deployment_id, (created_at / 60000) * 60000 AS at, SUM(total_tokens) AS tokens FROM requests
+     WHERE created_at >= ? AND deployment_id IS NOT NULL AND total_tokens > 0 GROUP BY deployment_id, at ORDER BY at`,
+  );
 
   return {
     insertPending(request: NewRequest): void {
@@ -154,6 +158,8 @@ export function createRequestsRepository(db: Db) {
       return row ? toRecord(row) : undefined;
     },
     pendingIds: (): string[] => pending.all().map((r) => r.id),
+    /** Tokens per deployment per minute since `since`, to rebuild hourly windows after a restart. */
+    tokensByDeploymentSince: (since: number) => recentTokens.all(since),
     list(filter: UsageFilter): Page<UsageRecord> {
       const limit = clampLimit(filter.limit);
       const where: string[] = ['seq < @before'];

@@ -1,8 +1,12 @@
 /**
- * Choosing deployments for a call. Pure: the clock and the random source are passed in. The router keeps the
- * deployments of the model that are enabled and not cooling down, orders them by priority (lower first) and, within a
- * priority, by a weighted random draw, and hands back at most `maxAttempts` of them for failover.
+ * Choosing deployments for a call. Pure: the clock and the random source are passed in.
+ *
+ * For each call the router keeps the deployments of the model that are enabled, not cooling down, and whose RPM, TPM
+ * and hourly-token windows can take the call's token estimate; it orders them by priority (lower first) and, within a
+ * priority, by a weighted random draw where each weight is scaled by the deployment's headroom. Windows count the
+ * estimate when the call starts and are corrected to the actual usage when it ends.
  */
+import { SlidingWindow, type WindowEntry } from './windows.js';
 
 export interface RoutableDeployment {
   readonly id: string;
@@ -10,6 +14,10 @@ export interface RoutableDeployment {
   readonly enabled: boolean;
   readonly priority: number;
   readonly weight: number;
+  /** 0 = unlimited. */
+  readonly rpm: number;
+  readonly tpm: number;
+  readonly hourlyTokens: number;
 }
 
 export type FailureKind = 'connect' | 'timeout' | 'rate_limited' | 'server_error';
@@ -22,72 +30,177 @@ export interface RouterOptions {
   random?: () => number;
 }
 
-interface HealthState {
-  consecutiveFailures: number;
-  coolingUntil: number;
-  lastError?: string;
-}
-
 export interface DeploymentHealth {
-  coolingUntil: number;
-  consecutiveFailures: number;
-  lastError?: string;
+  cooling_until: number | null;
+  consecutive_failures: number;
+  last_error: string | null;
+  last_error_at: number | null;
+  in_flight: number;
+  p50_latency_ms: number | null;
+  requests_last_minute: number;
+  tokens_last_minute: number;
+  tokens_last_hour: number;
 }
 
-export interface Router {
-  /** Ordered attempts for this call (empty when nothing can take it). */
-  plan<D extends RoutableDeployment>(deployments: readonly D[], now: number): D[];
-  recordSuccess(deploymentId: string): void;
-  recordFailure(deploymentId: string, kind: FailureKind, now: number, retryAfterMs?: number, message?: string): void;
-  health(deploymentId: string): DeploymentHealth;
+/** A started attempt: the window entries to correct when it ends. */
+export interface Reservation {
+  readonly deploymentId: string;
+  readonly requests: WindowEntry;
+  readonly tokens: WindowEntry;
+  readonly hourly: WindowEntry;
+  done: boolean;
 }
 
-export function createRouter(options: RouterOptions = {}): Router {
-  const maxAttempts = options.maxAttempts ?? 3;
-  const baseCooldownMs = options.baseCooldownMs ?? 5_000;
-  const maxCooldownMs = options.maxCooldownMs ?? 120_000;
-  const random = options.random ?? Math.random;
-  const states = new Map<string, HealthState>();
+const LATENCY_SAMPLES = 101;
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
 
-  function weightedOrder<D extends RoutableDeployment>(group: D[]): D[] {
-    const pool = [...group];
+class DeploymentState {
+  readonly requests = new SlidingWindow(MINUTE);
+  readonly tokens = new SlidingWindow(MINUTE);
+  readonly hourly = new SlidingWindow(HOUR);
+  coolingUntil = 0;
+  consecutiveFailures = 0;
+  lastError: string | null = null;
+  lastErrorAt: number | null = null;
+  inFlight = 0;
+  latencies: number[] = [];
+
+  /** Fraction of the tightest window still free after this call (1 when unlimited), or < 0 when it does not fit. */
+  headroom(d: RoutableDeployment, estimate: number, now: number): number {
+    let room = 1;
+    if (d.rpm > 0) room = Math.min(room, 1 - (this.requests.total(now) + 1) / d.rpm);
+    if (d.tpm > 0) room = Math.min(room, 1 - (this.tokens.total(now) + estimate) / d.tpm);
+    if (d.hourlyTokens > 0) room = Math.min(room, 1 - (this.hourly.total(now) + estimate) / d.hourlyTokens);
+    return room;
+  }
+}
+
+export class DeploymentRouter {
+  private readonly states = new Map<string, DeploymentState>();
+  private readonly maxAttempts: number;
+  private readonly baseCooldownMs: number;
+  private readonly maxCooldownMs: number;
+  private readonly random: () => number;
+
+  constructor(options: RouterOptions = {}) {
+    this.maxAttempts = options.maxAttempts ?? 3;
+    this.baseCooldownMs = options.baseCooldownMs ?? 5_000;
+    this.maxCooldownMs = options.maxCooldownMs ?? 120_000;
+    this.random = options.random ?? Math.random;
+  }
+
+  private state(id: string): DeploymentState {
+    let s = this.states.get(id);
+    if (!s) {
+      s = new DeploymentState();
+      this.states.set(id, s);
+    }
+    return s;
+  }
+
+  /**
+   * Ordered attempts for a call with `estimate` tokens: at most `maxAttempts`, best priority first. Empty when no
+   * deployment is enabled, out of cooldown and has room in its windows.
+   */
+  plan<D extends RoutableDeployment>(deployments: readonly D[], estimate: number, now: number): D[] {
+    const usable: { d: D; room: number }[] = [];
+    for (const d of deployments) {
+      if (!d.enabled) continue;
+      const s = this.state(d.id);
+      if (s.coolingUntil > now) continue;
+      const room = s.headroom(d, estimate, now);
+      if (room < 0) continue;
+      usable.push({ d, room });
+    }
+    const priorities = [...new Set(usable.map((u) => u.d.priority))].sort((a, b) => a - b);
     const ordered: D[] = [];
-    while (pool.length > 0) {
-      const total = pool.reduce((sum, d) => sum + Math.max(0, d.weight), 0);
-      let index = 0;
-      if (total > 0) {
-        let ticket = random() * total;
-        index = pool.findIndex((d) => (ticket -= Math.max(0, d.weight)) < 0);
-        if (index < 0) index = pool.length - 1;
+    for (const p of priorities) {
+      const group = usable.filter((u) => u.d.priority === p);
+      while (group.length > 0 && ordered.length < this.maxAttempts) {
+        // Headroom scales the weight so a nearly full deployment gets less traffic before it is full.
+        const weights = group.map((u) => Math.max(0, u.d.weight) * Math.max(0.01, u.room));
+        const total = weights.reduce((a, b) => a + b, 0);
+        let index = 0;
+        if (total > 0) {
+          let ticket = this.random() * total;
+          index = weights.findIndex((w) => (ticket -= w) < 0);
+          if (index < 0) index = group.length - 1;
+        }
+        ordered.push(group.splice(index, 1)[0]!.d);
       }
-      ordered.push(pool.splice(index, 1)[0]!);
+      if (ordered.length >= this.maxAttempts) break;
     }
     return ordered;
   }
 
-  return {
-    plan(deployments, now) {
-      const usable = deployments.filter((d) => d.enabled && (states.get(d.id)?.coolingUntil ?? 0) <= now);
-      const priorities = [...new Set(usable.map((d) => d.priority))].sort((a, b) => a - b);
-      const ordered = priorities.flatMap((p) => weightedOrder(usable.filter((d) => d.priority === p)));
-      return ordered.slice(0, maxAttempts);
-    },
-    recordSuccess(deploymentId) {
-      const state = states.get(deploymentId);
-      if (state) state.consecutiveFailures = 0;
-    },
-    recordFailure(deploymentId, kind, now, retryAfterMs, message) {
-      const state = states.get(deploymentId) ?? { consecutiveFailures: 0, coolingUntil: 0 };
-      state.consecutiveFailures++;
-      const backoff = Math.min(maxCooldownMs, baseCooldownMs * 2 ** (state.consecutiveFailures - 1));
-      const cooldown = kind === 'rate_limited' && retryAfterMs !== undefined ? Math.min(maxCooldownMs, retryAfterMs) : backoff;
-      state.coolingUntil = now + cooldown;
-      state.lastError = message ?? kind;
-      states.set(deploymentId, state);
-    },
-    health(deploymentId) {
-      const state = states.get(deploymentId);
-      return { coolingUntil: state?.coolingUntil ?? 0, consecutiveFailures: state?.consecutiveFailures ?? 0, lastError: state?.lastError };
-    },
-  };
+  /** Counts a call against the deployment's windows with its estimate. */
+  begin(deploymentId: string, estimate: number, now: number): Reservation {
+    const s = this.state(deploymentId);
+    s.inFlight++;
+    return { deploymentId, requests: s.requests.add(now, 1), tokens: s.tokens.add(now, estimate), hourly: s.hourly.add(now, estimate), done: false };
+  }
+
+  /** Ends a call that reached the upstream: corrects the windows to `actualTokens` and records its latency. */
+  finish(reservation: Reservation, actualTokens: number, latencyMs: number | null, now: number): void {
+    if (reservation.done) return;
+    reservation.done = true;
+    const s = this.state(reservation.deploymentId);
+    s.inFlight = Math.max(0, s.inFlight - 1);
+    s.tokens.correct(reservation.tokens, actualTokens, now);
+    s.hourly.correct(reservation.hourly, actualTokens, now);
+    if (latencyMs !== null) {
+      s.latencies.push(latencyMs);
+      if (s.latencies.length > LATENCY_SAMPLES) s.latencies.shift();
+    }
+  }
+
+  recordSuccess(deploymentId: string): void {
+    this.state(deploymentId).consecutiveFailures = 0;
+  }
+
+  /**
+   * Puts a deployment into cooldown after a failure before the first byte: `Retry-After` for 429 when given, else an
+   * exponential back-off from `baseCooldownMs`, capped at `maxCooldownMs`.
+   */
+  recordFailure(reservation: Reservation | string, kind: FailureKind, now: number, retryAfterMs?: number, message?: string): void {
+    const id = typeof reservation === 'string' ? reservation : reservation.deploymentId;
+    if (typeof reservation !== 'string') this.finish(reservation, 0, null, now);
+    const s = this.state(id);
+    s.consecutiveFailures++;
+    const backoff = Math.min(this.maxCooldownMs, this.baseCooldownMs * 2 ** Math.min(20, s.consecutiveFailures - 1));
+    const cooldown = kind === 'rate_limited' && retryAfterMs !== undefined ? Math.min(this.maxCooldownMs, Math.max(0, retryAfterMs)) : backoff;
+    s.coolingUntil = now + cooldown;
+    s.lastError = message ?? kind;
+    s.lastErrorAt = now;
+  }
+
+  /** Seeds the hourly window from persisted usage (after a restart): `(at, tokens)` pairs. */
+  seedHourly(deploymentId: string, entries: readonly { at: number; tokens: number }[]): void {
+    const s = this.state(deploymentId);
+    for (const e of entries) s.hourly.add(e.at, e.tokens);
+  }
+
+  health(deploymentId: string, now: number): DeploymentHealth {
+    const s = this.state(deploymentId);
+    const sorted = [...s.latencies].sort((a, b) => a - b);
+    return {
+      cooling_until: s.coolingUntil > now ? s.coolingUntil : null,
+      consecutive_failures: s.consecutiveFailures,
+      last_error: s.lastError,
+      last_error_at: s.lastErrorAt,
+      in_flight: s.inFlight,
+      p50_latency_ms: sorted.length > 0 ? sorted[Math.floor((sorted.length - 1) / 2)]! : null,
+      requests_last_minute: s.requests.total(now),
+      tokens_last_minute: s.tokens.total(now),
+      tokens_last_hour: s.hourly.total(now),
+    };
+  }
 }
+
+/** Kept for callers that only need the default router. */
+export function createRouter(options: RouterOptions = {}): DeploymentRouter {
+  return new DeploymentRouter(options);
+}
+
+export type Router = DeploymentRouter;

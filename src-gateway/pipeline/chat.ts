@@ -13,6 +13,7 @@ import { SseDecoder } from '../streaming/sse-decoder.js';
 import { SseWriter } from '../streaming/sse-writer.js';
 import type { PipelineContext, Principal } from './context.js';
 import type { Admission } from '../domain/windows.js';
+import type { Reservation } from '../domain/routing.js';
 
 /** Output cap used for the hold when neither the request nor the catalog gives one. */
 const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
@@ -34,6 +35,7 @@ class ChatCall {
   attempts = 0;
   deployment: Deployment | undefined;
   admission: Admission | undefined;
+  reservation: Reservation | undefined;
 
   constructor(
     readonly ctx: PipelineContext,
@@ -50,10 +52,12 @@ class ChatCall {
   /** Settles the hold and writes the usage row; the cost comes from `usage` (0 when none). */
   finish(outcome: Omit<RequestOutcome, 'finishedAt' | 'latencyMs' | 'attempts' | 'deploymentId' | 'deploymentName'>, usage?: TokenUsage): void {
     const cost = usage ? tokenCostMicros(usage, this.model.price) : 0;
+    const usedTokens = (usage?.promptTokens ?? 0) + (usage?.completionTokens ?? 0);
+    if (this.reservation) this.ctx.router.finish(this.reservation, usedTokens, outcome.ttftMs ?? this.elapsed(), Date.now());
     if (this.admission) {
       // Calls the gateway refuses itself do not count against the key's limits; others count what they used.
       if (outcome.errorCode === 'no_healthy_deployment') this.ctx.limiter.cancel(this.admission, Date.now());
-      else this.ctx.limiter.settle(this.admission, (usage?.promptTokens ?? 0) + (usage?.completionTokens ?? 0), Date.now());
+      else this.ctx.limiter.settle(this.admission, usedTokens, Date.now());
     }
     const full: RequestOutcome = {
       ...outcome,
@@ -154,7 +158,8 @@ export async function handleChatCompletions(ctx: PipelineContext, principal: Pri
 
 async function route(call: ChatCall, deployments: readonly Deployment[], reply: FastifyReply): Promise<void> {
   const { ctx, request } = call;
-  const plan = ctx.router.plan(deployments, Date.now());
+  const estimate = call.promptEstimate + (request.max_completion_tokens ?? request.max_tokens ?? 0);
+  const plan = ctx.router.plan(deployments, estimate, Date.now());
   if (plan.length === 0) throw gatewayError('no_healthy_deployment');
   const failures: Attempted[] = [];
 
@@ -170,29 +175,35 @@ async function route(call: ChatCall, deployments: readonly Deployment[], reply: 
     const body = shapeChatBody(request, { model: deployment.model, fastMode: deployment.fastMode, families: ctx.families });
     const upstreamCall = provider.chatCompletions!({ deployment, secret, body });
 
+    const reservation = ctx.router.begin(deployment.id, estimate, Date.now());
     let res: UpstreamResponse;
     try {
       res = await ctx.upstream.send(upstreamCall, call.abort.signal);
     } catch (err) {
       const kind = classifyTransportError(err);
-      if (kind === 'aborted' || call.clientGone) throw gatewayError('invalid_request', 'The client closed the connection.', { status: 499 });
-      ctx.router.recordFailure(deployment.id, kind === 'timeout' ? 'timeout' : 'connect', Date.now(), undefined, `${kind} error`);
+      if (kind === 'aborted' || call.clientGone) {
+        ctx.router.finish(reservation, 0, null, Date.now());
+        throw gatewayError('invalid_request', 'The client closed the connection.', { status: 499 });
+      }
+      ctx.router.recordFailure(reservation, kind === 'timeout' ? 'timeout' : 'connect', Date.now(), undefined, `${kind} error`);
       failures.push({ kind, message: `${kind} error` });
       continue;
     }
 
     if (res.status >= 200 && res.status < 300) {
       ctx.router.recordSuccess(deployment.id);
+      call.reservation = reservation;
       return request.stream ? forwardStream(call, res, reply) : forwardJson(call, res, reply);
     }
 
     const text = await res.body.text().catch(() => '');
     const upstreamMessage = errorMessageOf(text);
     if (res.status === 400 || res.status === 413 || res.status === 422) {
+      ctx.router.finish(reservation, 0, null, Date.now());
       throw gatewayError('invalid_request', `The upstream rejected the request: ${upstreamMessage}`, { param: errorParamOf(text) });
     }
     // Rate limits, server errors and deployment misconfiguration (401/403/404) are this deployment's problem: fail over.
-    ctx.router.recordFailure(deployment.id, res.status === 429 ? 'rate_limited' : 'server_error', Date.now(), retryAfterMs(res.headers), `HTTP ${res.status}: ${upstreamMessage}`);
+    ctx.router.recordFailure(reservation, res.status === 429 ? 'rate_limited' : 'server_error', Date.now(), retryAfterMs(res.headers), `HTTP ${res.status}: ${upstreamMessage}`);
     failures.push({ kind: 'status', status: res.status, message: `HTTP ${res.status}: ${upstreamMessage}` });
   }
 

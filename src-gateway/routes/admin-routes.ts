@@ -155,7 +155,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRouteOptio
   // Deployments
   const deploymentWithHealth = (name: string) => {
     const d = control.deployment(name);
-    return { ...viewDeployment(d), health: ctx.router.health(d.id) };
+    return { ...viewDeployment(d), health: ctx.router.health(d.id, Date.now()) };
   };
   app.get('/admin/api/deployments', async () => ({ object: 'list', data: live.allDeployments().map((d) => deploymentWithHealth(d.id)) }));
   app.post('/admin/api/deployments', async (req, reply) => {
@@ -212,7 +212,14 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRouteOptio
   });
   app.get('/admin/api/health', async () => ({
     object: 'list',
-    data: live.allDeployments().map((d) => ({ id: d.id, name: d.name, model: d.model, enabled: d.enabled, ...ctx.router.health(d.id) })),
+    data: live.allDeployments().map((d) => ({
+      id: d.id,
+      name: d.name,
+      model: d.model,
+      enabled: d.enabled,
+      limits: { rpm: d.rpm, tpm: d.tpm, hourly_tokens: d.hourlyTokens },
+      ...ctx.router.health(d.id, Date.now()),
+    })),
   }));
 
   // Catalog and prices
