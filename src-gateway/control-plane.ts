@@ -6,6 +6,7 @@ import { PROVIDERS, type Deployment, type DeploymentPatch, type ProviderId } fro
 import { MODALITIES, type Modality, type PricePatch } from './db/catalog-repository.js';
 import type { Account } from './db/accounts-repository.js';
 import { usdToMicros } from './domain/pricing.js';
+import { WalletRuleError } from './domain/wallet.js';
 
 /**
  * Administrative operations shared by the CLI and the admin API, so both do exactly the same thing: validation,
@@ -206,7 +207,13 @@ export function createControlPlane(store: Store, vault: SecretVault) {
     topUp(accountIdOrName: string | undefined, amountMicros: number, note?: string) {
       if (!Number.isSafeInteger(amountMicros) || amountMicros <= 0) throw invalid('amount must be a positive number of micro-USD', 'amount_micros');
       const owner = account(accountIdOrName);
-      return { account: owner, wallet: store.wallet.topUp(owner.id, amountMicros, note ?? null) };
+      try {
+        return { account: owner, wallet: store.wallet.topUp(owner.id, amountMicros, note ?? null) };
+      } catch (err) {
+        // The wallet refuses a balance beyond what it can count exactly.
+        if (err instanceof WalletRuleError) throw invalid(err.message, 'amount_micros');
+        throw err;
+      }
     },
 
     adjust(accountIdOrName: string | undefined, deltaMicros: number, note?: string) {

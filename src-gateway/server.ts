@@ -1,7 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import querystring from 'node:querystring';
+import type { Duplex } from 'node:stream';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { loadConfig, type GatewayConfig, type GatewayOptions } from './config.js';
 import { openStore, type Store } from './db/store.js';
 import { createVault } from './vault/index.js';
@@ -10,11 +12,12 @@ import { createControlPlane, type ControlPlane } from './control-plane.js';
 import { LiveState } from './live-state.js';
 import { createRouter } from './domain/routing.js';
 import { KeyRateLimiter } from './domain/windows.js';
+import { createMetrics } from './metrics.js';
 import { parseFamilyTable, type RawFamilyTable } from './domain/reasoning.js';
 import { createUpstreamClient } from './providers/http.js';
 import { ReplayGuard } from './auth/hmac.js';
 import { allowedHostNames, isAllowedHost } from './auth/host-check.js';
-import { errorBody, gatewayError, GatewayError, type ErrorProtocol } from './errors.js';
+import { errorBody, gatewayError, GatewayError, openAiErrorBody, type ErrorProtocol } from './errors.js';
 import { newId } from './ids.js';
 import { authenticateClient } from './routes/client-auth.js';
 import { clientRoutes } from './routes/client-routes.js';
@@ -72,6 +75,14 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     requestIdLogLabel: 'reqId',
     forceCloseConnections: true,
     return503OnClosing: false,
+    // Every query value is one string (routes and SQL filters expect that): a repeated parameter keeps its first value.
+    routerOptions: { querystringParser: parseQuery },
+    // URLs Fastify cannot route (bad percent-encoding, over-long params) answer in the catalogue's shape too.
+    frameworkErrors: (err, req, reply) => {
+      const error = gatewayError('invalid_request', err.code === 'FST_ERR_BAD_URL' ? 'The request URL is not valid.' : 'The request URL is too long.');
+      void (reply as unknown as FastifyReply).code(error.status).header('x-omixa-request-id', req.id).send(errorBody(error, protocolOf(req)));
+    },
+    clientErrorHandler: onClientError,
   });
 
   const store = openStore(config.dataDir);
@@ -157,6 +168,12 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   };
 
   app.get('/health', async () => ({ status: 'ok', version: VERSION }));
+  const metrics = createMetrics(ctx.events, ctx.router, live);
+  app.get('/metrics', async (req, reply) => {
+    const loopback = ['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(req.socket.remoteAddress ?? '');
+    if (!loopback && !isAdmin(req)) throw gatewayError('invalid_api_key', 'Metrics need the admin token from beyond loopback.');
+    return reply.type(metrics.contentType).send(await metrics.metrics());
+  });
   await app.register(clientRoutes, { prefix: '/v1', ctx, authenticate, isAdmin });
   await app.register(clientRoutes, { prefix: '/api/v1', ctx, authenticate, isAdmin });
   await app.register(adminRoutes, { ctx, control, requireAdmin, vault, rotateAdminToken: async () => {
@@ -213,8 +230,34 @@ function registerParsers(app: FastifyInstance): void {
   });
 }
 
+function parseQuery(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(querystring.parse(text))) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) out[name] = first;
+  }
+  return out;
+}
+
+/** Requests Node's HTTP parser refuses (bad Content-Length, header overflow…): still a JSON error in the catalogue's shape. */
+function onClientError(err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, reason, message] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout', 'The request took too long to arrive.']
+    : err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large', 'The request headers are too large.']
+    : [400, 'Bad Request', 'The request is not valid HTTP.'];
+  const body = JSON.stringify(openAiErrorBody(gatewayError('invalid_request', message, { status })));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `X-Omixa-Request-Id: ${newId('req')}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
+}
+
 function protocolOf(req: FastifyRequest): ErrorProtocol {
-  if (req.routeOptions.config?.protocol) return req.routeOptions.config.protocol;
+  if (req.routeOptions?.config?.protocol) return req.routeOptions.config.protocol;
   if (req.url.startsWith('/v1beta/')) return 'google';
   if (/^\/(api\/)?v1\/messages/.test(req.url)) return 'anthropic';
   return 'openai';

@@ -58,8 +58,9 @@ export function adjust(state: WalletState, deltaMicros: number): MoveResult {
 
 /** Locks `amount` for a request, or returns null when `available` is short (the caller answers 402). */
 export function hold(state: WalletState, amountMicros: number): MoveResult | null {
-  assertAmount(amountMicros);
+  // Checked first: a maximum cost too large to represent exactly can never be covered either.
   if (amountMicros > availableMicros(state)) return null;
+  assertAmount(amountMicros);
   const next = { balanceMicros: state.balanceMicros, lockedMicros: state.lockedMicros + amountMicros };
   return { state: next, moves: [move('hold', 'lock', amountMicros, next)] };
 }

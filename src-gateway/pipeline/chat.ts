@@ -173,7 +173,14 @@ async function route(call: ChatCall, deployments: readonly Deployment[], reply: 
       continue;
     }
     const body = shapeChatBody(request, { model: deployment.model, fastMode: deployment.fastMode, families: ctx.families });
-    const upstreamCall = provider.chatCompletions!({ deployment, secret, body });
+    let upstreamCall: ReturnType<NonNullable<typeof provider.chatCompletions>>;
+    try {
+      upstreamCall = provider.chatCompletions!({ deployment, secret, body });
+    } catch (err) {
+      // JSON.parse takes any depth, JSON.stringify overflows the stack on absurdly nested input: the client's fault.
+      if (err instanceof RangeError) throw gatewayError('invalid_request', 'The request body is nested too deeply.');
+      throw err;
+    }
 
     const reservation = ctx.router.begin(deployment.id, estimate, Date.now());
     let res: UpstreamResponse;

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { gatewayError } from '../errors.js';
+import { WalletRuleError } from '../domain/wallet.js';
 import { handleChatCompletions } from '../pipeline/chat.js';
 import type { PipelineContext, Principal } from '../pipeline/context.js';
 import { modelView } from './views.js';
@@ -61,7 +62,13 @@ export async function clientRoutes(
     if (typeof amount !== 'number' || !Number.isSafeInteger(amount) || amount <= 0 || amount > 1_000_000_000_000) {
       throw gatewayError('invalid_request', "'amount_micros' must be a positive integer (at most 1,000,000 USD).", { param: 'amount_micros' });
     }
-    ctx.store.wallet.topUp(accountId, amount, isAdmin(req) ? 'admin top-up' : 'self top-up');
+    try {
+      ctx.store.wallet.topUp(accountId, amount, isAdmin(req) ? 'admin top-up' : 'self top-up');
+    } catch (err) {
+      // A balance beyond what the wallet can count exactly.
+      if (err instanceof WalletRuleError) throw gatewayError('invalid_request', err.message, { param: 'amount_micros' });
+      throw err;
+    }
     return walletView(ctx, accountId);
   });
 
