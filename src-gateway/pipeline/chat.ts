@@ -1,6 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { gatewayError, GatewayError, openAiErrorBody } from '../errors.js';
-import { parseChatRequest, shapeChatBody, parseOpenAiUsage, completionText, streamedText, type ChatRequest } from '../protocols/openai-chat.js';
+import { parseChatRequest, shapeChatBody, parseOpenAiUsage, completionText, streamedText, chunkText, openAiChatInbound, type ChatRequest } from '../protocols/openai-chat.js';
+import type { InboundProtocol, IRChunk, IRResponse, StreamMapper } from '../protocols/ir.js';
+import type { Provider } from '../providers/types.js';
+import type { SseEvent } from '../streaming/sse-decoder.js';
 import { estimateChatPromptTokens, countTextTokens } from '../domain/token-estimate.js';
 import { tokenCostMicros, tokenHoldMicros, type TokenUsage } from '../domain/pricing.js';
 import { InsufficientBalanceError } from '../db/wallet-repository.js';
@@ -43,6 +46,7 @@ class ChatCall {
     readonly request: ChatRequest,
     readonly model: ModelRecord,
     readonly promptEstimate: number,
+    readonly inbound: InboundProtocol,
   ) {}
 
   elapsed(): number {
@@ -96,7 +100,14 @@ class ChatCall {
  * Every exit path settles the hold exactly once.
  */
 export async function handleChatCompletions(ctx: PipelineContext, principal: Principal, req: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const request = parseChatRequest(req.body);
+  return handleChat(ctx, principal, req, reply, openAiChatInbound, parseChatRequest(req.body));
+}
+
+/**
+ * Any chat-shaped call, whatever its inbound protocol: `request` is already the IR (OpenAI chat) request and
+ * `inbound` writes the answer in the client's protocol.
+ */
+export async function handleChat(ctx: PipelineContext, principal: Principal, req: FastifyRequest, reply: FastifyReply, inbound: InboundProtocol, request: ChatRequest): Promise<void> {
   const model = ctx.live.model(request.model);
   const deployments = ctx.live.deploymentsFor(request.model).filter((d) => d.enabled && providerFor(d.provider)?.chatCompletions);
   if (!model || model.modality !== 'chat' || deployments.length === 0) {
@@ -123,7 +134,7 @@ export async function handleChatCompletions(ctx: PipelineContext, principal: Pri
     keyId: principal.keyId,
     source: principal.source,
     model: request.model,
-    endpoint: 'chat.completions',
+    endpoint: inbound.endpoint,
     stream: request.stream === true,
     holdMicros,
     createdAt: Date.now(),
@@ -137,7 +148,7 @@ export async function handleChatCompletions(ctx: PipelineContext, principal: Pri
     throw gatewayError('insufficient_balance');
   }
 
-  const call = new ChatCall(ctx, req.id, request, model, promptEstimate);
+  const call = new ChatCall(ctx, req.id, request, model, promptEstimate, inbound);
   call.admission = admission;
   reply.raw.on('close', () => {
     if (!reply.raw.writableFinished) {
@@ -200,7 +211,7 @@ async function route(call: ChatCall, deployments: readonly Deployment[], reply: 
     if (res.status >= 200 && res.status < 300) {
       ctx.router.recordSuccess(deployment.id);
       call.reservation = reservation;
-      return request.stream ? forwardStream(call, res, reply) : forwardJson(call, res, reply);
+      return request.stream ? forwardStream(call, res, reply, provider) : forwardJson(call, res, reply, provider);
     }
 
     const text = await res.body.text().catch(() => '');
@@ -219,7 +230,7 @@ async function route(call: ChatCall, deployments: readonly Deployment[], reply: 
   throw gatewayError('upstream_error', `The upstream failed: ${last?.message ?? 'no attempt succeeded'}`);
 }
 
-async function forwardJson(call: ChatCall, res: UpstreamResponse, reply: FastifyReply): Promise<void> {
+async function forwardJson(call: ChatCall, res: UpstreamResponse, reply: FastifyReply, provider: Provider): Promise<void> {
   let text: string;
   try {
     text = await res.body.text();
@@ -227,21 +238,25 @@ async function forwardJson(call: ChatCall, res: UpstreamResponse, reply: Fastify
     if (call.clientGone) throw gatewayError('invalid_request', 'The client closed the connection.', { status: 499 });
     throw classifyTransportError(err) === 'timeout' ? gatewayError('upstream_timeout') : gatewayError('upstream_error', 'The upstream connection failed while sending the answer.');
   }
-  let parsed: unknown;
+  let ir: IRResponse;
   try {
-    parsed = JSON.parse(text);
+    const parsed = JSON.parse(text) as unknown;
+    ir = provider.chatResponse ? provider.chatResponse(parsed, call.request.model) : (parsed as IRResponse);
   } catch {
-    throw gatewayError('upstream_error', 'The upstream answered with something that is not JSON.');
+    throw gatewayError('upstream_error', 'The upstream answered with something the gateway cannot read.');
   }
-  const reported = parseOpenAiUsage((parsed as { usage?: unknown }).usage);
-  const usage = reported ?? call.localUsage(completionText(parsed));
+  const reported = parseOpenAiUsage(ir.usage);
+  const usage = reported ?? call.localUsage(completionText(ir));
   call.finish({ status: 'ok', httpStatus: 200, ttftMs: call.elapsed(), usageSource: reported ? 'upstream' : 'local' }, usage);
-  await reply.code(200).header('content-type', 'application/json').send(text);
+  reply.code(200).header('content-type', 'application/json');
+  // An OpenAI client of an OpenAI-format upstream gets the upstream bytes untouched.
+  if (call.inbound.passthrough && !provider.chatResponse) await reply.send(text);
+  else await reply.send(JSON.stringify(call.inbound.response(ir, { requestId: call.id, model: call.request.model, includeUsage: true })));
 }
 
-async function forwardStream(call: ChatCall, res: UpstreamResponse, reply: FastifyReply): Promise<void> {
+async function forwardStream(call: ChatCall, res: UpstreamResponse, reply: FastifyReply, provider: Provider): Promise<void> {
   const { ctx, request } = call;
-  const clientWantsUsage = request.stream_options?.include_usage === true;
+  const includeUsage = request.stream_options?.include_usage === true;
   reply.hijack();
   const writer = new SseWriter(reply.raw, {
     paddingBytes: ctx.config.paddingBytes,
@@ -251,13 +266,18 @@ async function forwardStream(call: ChatCall, res: UpstreamResponse, reply: Fasti
   writer.open();
 
   const decoder = new SseDecoder();
+  const passthrough = call.inbound.passthrough && !provider.chatStream;
+  const mapper = provider.chatStream?.(request.model) ?? openAiChunkMapper();
+  const out = call.inbound.stream({ requestId: call.id, model: request.model, includeUsage });
   const produced: string[] = [];
+  let producedText = '';
   let usage: TokenUsage | undefined;
   let ttftMs: number | null = null;
   let done = false;
   let upstreamFailure: unknown;
 
-  const handle = (text: string, data: string | null): void => {
+  // Raw passthrough (OpenAI client, OpenAI-format upstream): forward each event's bytes, parse only the usage chunk.
+  const passEvent = (text: string, data: string | null): void => {
     if (data === null) return; // upstream comments: we send our own heartbeats
     if (data === '[DONE]') {
       done = true;
@@ -272,20 +292,44 @@ async function forwardStream(call: ChatCall, res: UpstreamResponse, reply: Fasti
       } catch {
         // not JSON: forwarded as is below
       }
-      if (!clientWantsUsage && EMPTY_CHOICES.test(data)) return;
+      if (!includeUsage && EMPTY_CHOICES.test(data)) return;
     }
     if (!usage) produced.push(data);
     writer.writeEvent(text);
   };
 
+  // Translated: upstream events → IR chunks → the inbound protocol's events.
+  const writeChunks = (chunks: IRChunk[]): void => {
+    for (const chunk of chunks) {
+      if (chunk.usage) usage = parseOpenAiUsage(chunk.usage) ?? usage;
+      const text = chunkText(chunk);
+      if (text) {
+        ttftMs ??= call.elapsed();
+        producedText += text;
+      }
+      for (const event of out.chunk(chunk)) writer.writeEvent(event);
+    }
+  };
+  const translateEvent = (event: SseEvent): void => writeChunks(mapper.map(event));
+
   const finished = (async () => {
     try {
       for await (const chunk of res.body) {
-        for (const event of decoder.push(chunk as Buffer)) handle(event.text, event.data);
+        for (const event of decoder.push(chunk as Buffer)) {
+          if (passthrough) passEvent(event.text, event.data);
+          else translateEvent(event);
+        }
         if (writer.closed) break;
         await writer.drain();
       }
-      for (const event of decoder.end()) handle(event.text, event.data);
+      for (const event of decoder.end()) {
+        if (passthrough) passEvent(event.text, event.data);
+        else translateEvent(event);
+      }
+      if (!passthrough) {
+        writeChunks(mapper.end());
+        done = mapper.complete;
+      }
     } catch (err) {
       if (!call.clientGone) upstreamFailure = err;
     }
@@ -297,19 +341,45 @@ async function forwardStream(call: ChatCall, res: UpstreamResponse, reply: Fasti
     ctx.inFlight.delete(finished);
   }
 
-  const billed = usage ?? call.localUsage(streamedText(produced));
+  const billed = usage ?? call.localUsage(passthrough ? streamedText(produced) : producedText);
   const usageSource = usage ? 'upstream' : 'local';
-  if (call.clientGone || writer.closed && !done) {
+  if (call.clientGone || (writer.closed && !done)) {
     res.body.destroy();
     call.finish({ status: 'cancelled', httpStatus: 499, ttftMs, usageSource, errorCode: 'client_closed', errorMessage: 'The client closed the connection.' }, billed);
   } else if (!done || upstreamFailure) {
     const error = gatewayError('upstream_error', 'The upstream stream ended before it was complete.');
-    writer.writeData(JSON.stringify(openAiErrorBody(error)));
+    if (passthrough) writer.writeData(JSON.stringify(openAiErrorBody(error)));
+    else for (const event of out.error(error.message, error.code)) writer.writeEvent(event);
     call.finish({ status: 'error', httpStatus: 200, ttftMs, usageSource, errorCode: error.code, errorMessage: error.message }, billed);
   } else {
+    if (!passthrough) for (const event of out.done()) writer.writeEvent(event);
     call.finish({ status: 'ok', httpStatus: 200, ttftMs, usageSource }, billed);
   }
   writer.end();
+}
+
+/** OpenAI-format upstream chunks as IR chunks, for non-OpenAI clients of OpenAI-format upstreams. */
+function openAiChunkMapper(): StreamMapper {
+  let complete = false;
+  return {
+    get complete() {
+      return complete;
+    },
+    map(event) {
+      if (event.data === null) return [];
+      if (event.data === '[DONE]') {
+        complete = true;
+        return [];
+      }
+      try {
+        const chunk = JSON.parse(event.data) as IRChunk & { error?: unknown };
+        return chunk.error || !Array.isArray(chunk.choices) ? [] : [chunk];
+      } catch {
+        return [];
+      }
+    },
+    end: () => [],
+  };
 }
 
 function errorMessageOf(text: string): string {

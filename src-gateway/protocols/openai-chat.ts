@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { gatewayError } from '../errors.js';
 import type { TokenUsage } from '../domain/pricing.js';
 import { mapReasoningEffort, type FamilyTable } from '../domain/reasoning.js';
+import type { IRChunk, InboundProtocol } from './ir.js';
 
 /**
  * The OpenAI Chat Completions protocol: request validation, request shaping for a deployment, usage extraction.
@@ -77,7 +78,7 @@ export function shapeChatBody(request: ChatRequest, options: ShapeOptions): Reco
 interface OpenAiUsage {
   prompt_tokens?: number;
   completion_tokens?: number;
-  prompt_tokens_details?: { cached_tokens?: number } | null;
+  prompt_tokens_details?: { cached_tokens?: number; cache_write_tokens?: number } | null;
   completion_tokens_details?: { reasoning_tokens?: number } | null;
 }
 
@@ -92,7 +93,7 @@ export function parseOpenAiUsage(usage: unknown): TokenUsage | undefined {
     completionTokens: count(u.completion_tokens),
     cachedTokens: count(u.prompt_tokens_details?.cached_tokens),
     reasoningTokens: count(u.completion_tokens_details?.reasoning_tokens),
-    cacheWriteTokens: 0,
+    cacheWriteTokens: count(u.prompt_tokens_details?.cache_write_tokens),
   };
 }
 
@@ -125,3 +126,37 @@ export function streamedText(chunks: readonly string[]): string {
   }
   return text;
 }
+
+/** Text an IR chunk carries (content and tool argument deltas), for a local count of a cut-off stream. */
+export function chunkText(chunk: IRChunk): string {
+  let text = '';
+  for (const choice of chunk.choices ?? []) {
+    if (typeof choice.delta?.content === 'string') text += choice.delta.content;
+    for (const call of choice.delta?.tool_calls ?? []) if (typeof call.function?.arguments === 'string') text += call.function.arguments;
+  }
+  return text;
+}
+
+/**
+ * OpenAI Chat Completions as an inbound protocol. With an OpenAI-format upstream the pipeline forwards raw bytes
+ * (`passthrough`); with a translating provider it serialises the IR chunks, which already are this protocol.
+ */
+export const openAiChatInbound: InboundProtocol = {
+  name: 'openai',
+  endpoint: 'chat.completions',
+  passthrough: true,
+  response: (ir) => ir,
+  stream: (ctx) => ({
+    chunk(chunk) {
+      // The usage-only chunk goes to clients that asked for it; the rest carry `usage` only on that request.
+      if (chunk.usage && chunk.choices.length === 0 && !ctx.includeUsage) return [];
+      if (!ctx.includeUsage && chunk.usage !== undefined) {
+        const { usage: _usage, ...rest } = chunk;
+        return [`data: ${JSON.stringify(rest)}`];
+      }
+      return [`data: ${JSON.stringify(chunk)}`];
+    },
+    done: () => ['data: [DONE]'],
+    error: (message, code) => [`data: ${JSON.stringify({ error: { message, type: 'api_error', code, param: null } })}`],
+  }),
+};

@@ -1,4 +1,5 @@
 import type { Deployment, ProviderId } from '../db/deployments-repository.js';
+import type { IRResponse, StreamMapper } from '../protocols/ir.js';
 
 /** The endpoints a provider may implement; closed so a contract test can loop over them. */
 export type Endpoint = 'chat' | 'models';
@@ -24,8 +25,12 @@ export interface ChatCallInput {
 export interface Provider {
   readonly id: ProviderId;
   readonly endpoints: readonly Endpoint[];
-  /** Builds an OpenAI-format chat completion call (streaming or not, per `body.stream`). */
+  /** Builds the upstream call for an IR chat request (streaming or not, per `body.stream`). */
   chatCompletions?(input: ChatCallInput): UpstreamCall;
+  /** Native JSON answer → IR; absent when the upstream answers in OpenAI chat format. */
+  chatResponse?(body: unknown, model: string): IRResponse;
+  /** Native stream events → IR chunks; absent when the upstream streams OpenAI chat chunks. */
+  chatStream?(model: string): StreamMapper;
   /** A cheap call that proves the deployment answers (used by `deployments test`). */
   probe?(input: Omit<ChatCallInput, 'body'>): UpstreamCall;
 }
