@@ -23,6 +23,7 @@ import { authenticateClient } from './routes/client-auth.js';
 import { clientRoutes } from './routes/client-routes.js';
 import { adminRoutes } from './routes/admin-routes.js';
 import { consoleRoutes } from './routes/console-routes.js';
+import { supportAdminRoutes, supportClientRoutes } from './routes/support-routes.js';
 import type { PipelineContext } from './pipeline/context.js';
 import families from '../resources/model-families.json' with { type: 'json' };
 import pkg from '../package.json' with { type: 'json' };
@@ -176,11 +177,17 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   });
   await app.register(clientRoutes, { prefix: '/v1', ctx, authenticate, isAdmin });
   await app.register(clientRoutes, { prefix: '/api/v1', ctx, authenticate, isAdmin });
+  await app.register(supportClientRoutes, { prefix: '/v1', ctx, authenticate });
+  await app.register(supportClientRoutes, { prefix: '/api/v1', ctx, authenticate });
   await app.register(adminRoutes, { ctx, control, requireAdmin, vault, rotateAdminToken: async () => {
     adminToken = await control.rotateAdminToken();
     store.settings.set('admin_token_version', String(Date.now()));
     return adminToken;
   } });
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', async (req) => requireAdmin(req));
+    await scope.register(supportAdminRoutes, { ctx });
+  });
   await app.register(consoleRoutes, { consoleDir: config.consoleDir });
 
   live.watch(config.reloadIntervalMs);

@@ -159,4 +159,36 @@ CREATE TABLE deployments (
 CREATE INDEX deployments_model ON deployments (model);
 `,
   },
+  {
+    version: 2,
+    name: 'support tickets',
+    sql: `
+CREATE TABLE tickets (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  account_id TEXT NOT NULL REFERENCES accounts(id),
+  key_id TEXT,
+  subject TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('open', 'answered', 'closed')),
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX tickets_account ON tickets (account_id, seq);
+
+CREATE TABLE ticket_messages (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  ticket_id TEXT NOT NULL REFERENCES tickets(id),
+  author TEXT NOT NULL CHECK (author IN ('client', 'admin')),
+  body TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX ticket_messages_ticket ON ticket_messages (ticket_id, seq);
+
+CREATE TABLE ticket_requests (
+  ticket_id TEXT NOT NULL REFERENCES tickets(id),
+  request_id TEXT NOT NULL,
+  PRIMARY KEY (ticket_id, request_id)
+);
+`,
+  },
 ];

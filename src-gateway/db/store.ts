@@ -8,6 +8,7 @@ import { createBillingRepository } from './billing-repository.js';
 import { createCatalogRepository, type CatalogEntry } from './catalog-repository.js';
 import { createDeploymentsRepository } from './deployments-repository.js';
 import { createSettingsRepository } from './settings-repository.js';
+import { createTicketsRepository } from './tickets-repository.js';
 import { randomBase62 } from '../ids.js';
 import catalog from '../../resources/catalog.json' with { type: 'json' };
 
@@ -24,6 +25,7 @@ export function openStore(dataDir: string, options: OpenDatabaseOptions = {}) {
   const catalogRepo = createCatalogRepository(db);
   const deployments = createDeploymentsRepository(db);
   const settings = createSettingsRepository(db);
+  const tickets = createTicketsRepository(db);
 
   catalogRepo.seed(catalog.models as CatalogEntry[]);
   accounts.ensureDefault();
@@ -33,7 +35,7 @@ export function openStore(dataDir: string, options: OpenDatabaseOptions = {}) {
     settings.set('instance_id', instanceId);
   }
 
-  return { db, accounts, keys, wallet, requests, billing, catalog: catalogRepo, deployments, settings, instanceId, close: () => db.close() };
+  return { db, accounts, keys, wallet, requests, billing, catalog: catalogRepo, deployments, settings, tickets, instanceId, close: () => db.close() };
 }
 
 export type Store = ReturnType<typeof openStore>;

@@ -60,6 +60,7 @@ export function createWalletRepository(db: Db) {
     "SELECT COALESCE(SUM(amount_micros), 0) AS total FROM holds WHERE account_id = ? AND status = 'active'",
   );
   const accountIds = db.prepare<[], { account_id: string }>('SELECT account_id FROM wallets');
+  const byRequest = db.prepare<[string], LedgerRow>('SELECT * FROM ledger WHERE request_id = ? ORDER BY seq');
 
   function read(accountId: string): WalletState {
     const row = getWallet.get(accountId);
@@ -131,6 +132,9 @@ export function createWalletRepository(db: Db) {
         created_at: Math.floor(entry.created_at / 1000),
       }));
     },
+    /** The ledger rows of one request, oldest first. */
+    forRequest: (requestId: string): LedgerEntry[] =>
+      byRequest.all(requestId).map(({ seq: _seq, account_id: _a, ...entry }) => ({ ...entry, created_at: Math.floor(entry.created_at / 1000) })),
     /** Ledger invariants of one account (empty when sound). */
     violations,
     /** Ledger invariants of every account, keyed by account id; only accounts with problems appear. */
