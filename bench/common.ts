@@ -24,6 +24,15 @@ export function onStop(stop: () => Promise<void>): void {
   process.on('disconnect', go);
 }
 
+/** Answers IPC `{type:'stats'}` with this process's CPU time (µs, user + system) and whatever `extra` returns. */
+export function serveStats(extra: () => object = () => ({})): void {
+  process.on('message', (m: any) => {
+    if (m?.type !== 'stats') return;
+    const cpu = process.cpuUsage();
+    tell({ type: 'stats', cpuUs: cpu.user + cpu.system, ...extra() });
+  });
+}
+
 export function arg(name: string, fallback?: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : fallback;

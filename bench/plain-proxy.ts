@@ -3,7 +3,7 @@
  * answer back, swapping `Authorization: Bearer <client key>` for Azure's `api-key`. No validation, billing or logging.
  */
 import http from 'node:http';
-import { arg, onStop, tell } from './common.js';
+import { arg, onStop, serveStats, tell } from './common.js';
 
 const upstream = new URL(arg('upstream')!);
 const secret = arg('secret', 'azure-secret-1')!;
@@ -22,6 +22,7 @@ const server = http.createServer({ noDelay: true }, (req, res) => {
 });
 server.keepAliveTimeout = 30_000;
 server.listen(0, '127.0.0.1', () => tell({ type: 'ready', url: `http://127.0.0.1:${(server.address() as { port: number }).port}` }));
+serveStats();
 onStop(async () => {
   server.closeAllConnections();
   server.close();

@@ -97,6 +97,7 @@ export function buildCli(io: Io = defaultIo): Command {
       } catch (err) {
         await gateway.stop();
         if ((err as { code?: string }).code === 'EADDRINUSE') throw new CliError(`port ${gateway.config.port} is already in use; pick another with --port`);
+        if ((err as { code?: string }).code === 'EDATADIRLOCKED') throw new CliError((err as Error).message);
         throw err;
       }
       io.out(`Omixa gateway on ${url}  (OpenAI base URL: ${url}/v1, console: ${url}/, data: ${gateway.config.dataDir})`);
@@ -252,8 +253,10 @@ export function buildCli(io: Io = defaultIo): Command {
         const upstream = createUpstreamClient({ headersTimeoutMs: config.upstreamHeadersTimeoutMs, bodyTimeoutMs: config.upstreamIdleTimeoutMs });
         try {
           const result = await testDeployment(deployment, await vault.get(deployment.secretRef), upstream);
-          print(opts.json, result, () => (result.ok ? `ok: ${name} answered in ${result.latency_ms} ms` : `failed: ${name}: ${result.error}`));
-          if (!result.ok) process.exitCode = 1;
+          if (opts.json) print(true, result, () => '');
+          // A failed test is a failure like any other: the one-line reason on stderr, a non-zero exit (API.md §9).
+          if (!result.ok) throw new CliError(`deployment ${name} failed: ${result.error}`);
+          if (!opts.json) io.out(`ok: ${name} answered in ${result.latency_ms} ms`);
         } finally {
           await upstream.close();
         }

@@ -13,6 +13,7 @@ import { LiveState } from './live-state.js';
 import { createRouter } from './domain/routing.js';
 import { KeyRateLimiter } from './domain/windows.js';
 import { createMetrics } from './metrics.js';
+import { acquireDataDirLock } from './data-dir-lock.js';
 import { parseFamilyTable, type RawFamilyTable } from './domain/reasoning.js';
 import { createUpstreamClient } from './providers/http.js';
 import { ReplayGuard } from './auth/hmac.js';
@@ -21,7 +22,14 @@ import { errorBody, gatewayError, GatewayError, openAiErrorBody, type ErrorProto
 import { newId } from './ids.js';
 import { authenticateClient } from './routes/client-auth.js';
 import { clientRoutes } from './routes/client-routes.js';
+import { mediaRoutes } from './routes/media-routes.js';
+import { fileRoutes } from './routes/file-routes.js';
+import { createMediaStore } from './media/store.js';
+import { geminiRoutes } from './routes/gemini-routes.js';
+import { anthropicRoutes } from './routes/anthropic-routes.js';
+import { responsesRoutes } from './routes/responses-routes.js';
 import { adminRoutes } from './routes/admin-routes.js';
+import { adminUiRoutes } from './routes/admin-ui-routes.js';
 import { consoleRoutes } from './routes/console-routes.js';
 import { supportAdminRoutes, supportClientRoutes } from './routes/support-routes.js';
 import type { PipelineContext } from './pipeline/context.js';
@@ -105,8 +113,6 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     }
   });
 
-  const released = store.billing.releaseUnfinished();
-  if (released > 0) app.log.warn({ released }, 'released the holds of requests that never finished');
   if (config.host !== '127.0.0.1' && config.host !== 'localhost' && config.host !== '::1') {
     app.log.warn({ host: config.host }, 'listening beyond loopback: anyone who can reach this address can try your keys');
   }
@@ -177,6 +183,15 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   });
   await app.register(clientRoutes, { prefix: '/v1', ctx, authenticate, isAdmin });
   await app.register(clientRoutes, { prefix: '/api/v1', ctx, authenticate, isAdmin });
+  const media = createMediaStore(store.db, config.dataDir);
+  await app.register(mediaRoutes, { prefix: '/v1', ctx, authenticate, media });
+  await app.register(mediaRoutes, { prefix: '/api/v1', ctx, authenticate, media });
+  await app.register(fileRoutes, { media });
+  await app.register(geminiRoutes, { ctx, authenticate });
+  await app.register(anthropicRoutes, { prefix: '/v1', ctx, authenticate });
+  await app.register(anthropicRoutes, { prefix: '/api/v1', ctx, authenticate });
+  await app.register(responsesRoutes, { prefix: '/v1', ctx, authenticate });
+  await app.register(responsesRoutes, { prefix: '/api/v1', ctx, authenticate });
   await app.register(supportClientRoutes, { prefix: '/v1', ctx, authenticate });
   await app.register(supportClientRoutes, { prefix: '/api/v1', ctx, authenticate });
   await app.register(adminRoutes, { ctx, control, requireAdmin, vault, rotateAdminToken: async () => {
@@ -188,11 +203,13 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     scope.addHook('onRequest', async (req) => requireAdmin(req));
     await scope.register(supportAdminRoutes, { ctx });
   });
+  await app.register(adminUiRoutes, { ctx, requireAdmin });
   await app.register(consoleRoutes, { consoleDir: config.consoleDir });
 
   live.watch(config.reloadIntervalMs);
 
   let stopped = false;
+  let unlock = (): void => {};
   return {
     app,
     config,
@@ -201,7 +218,21 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     live,
     adminToken: async () => adminToken,
     async start() {
-      const address = await app.listen({ host: config.host, port: config.port });
+      // Requests a previous run left pending (a crash) are released only once this instance owns the port: a start that
+      // fails (EADDRINUSE: a gateway already serves this data dir) must not release that gateway's holds in flight. The
+      // ids are taken before listening so that calls this instance accepts are never among them.
+      unlock = acquireDataDirLock(config.dataDir);
+      const unfinished = store.requests.pendingIds();
+      let address: string;
+      try {
+        address = await app.listen({ host: config.host, port: config.port });
+      } catch (err) {
+        unlock();
+        unlock = () => {};
+        throw err;
+      }
+      const released = store.billing.releaseUnfinished(Date.now(), unfinished);
+      if (released > 0) app.log.warn({ released }, 'released the holds of requests that never finished');
       app.log.info({ address, backend: vault.backend }, 'omixa gateway listening');
       const port = (app.server.address() as { port: number }).port;
       const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -218,6 +249,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       await closing;
       await ctx.upstream.close();
       store.close();
+      unlock();
     },
   };
 }

@@ -27,14 +27,17 @@ export class ReplayGuard {
   private readonly seen = new Map<string, number>();
   private lastPrune = 0;
 
-  /** Records a signature; false when it was already used within the window. */
+  /**
+   * Records a signature; false when it was already used within the window. The window's last millisecond is still
+   * inside it: a timestamp is valid for exactly 2 × 300 s = the window, so an exclusive end let a replay through then.
+   */
   claim(signature: string, nowMs: number): boolean {
     if (nowMs - this.lastPrune > 30_000) {
-      for (const [sig, expires] of this.seen) if (expires <= nowMs) this.seen.delete(sig);
+      for (const [sig, expires] of this.seen) if (expires < nowMs) this.seen.delete(sig);
       this.lastPrune = nowMs;
     }
     const expires = this.seen.get(signature);
-    if (expires !== undefined && expires > nowMs) return false;
+    if (expires !== undefined && expires >= nowMs) return false;
     this.seen.set(signature, nowMs + REPLAY_WINDOW_MS);
     return true;
   }

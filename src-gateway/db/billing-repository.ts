@@ -33,8 +33,7 @@ export function createBillingRepository(db: Db, wallet: WalletRepository, reques
     close: (id: string, outcome: RequestOutcome, costMicros: number) => close.immediate(id, outcome, costMicros),
     recordRefused: (request: NewRequest, outcome: RequestOutcome): void => recordRefused(request, outcome),
     /** Releases the holds of requests that never finished (after a crash); returns how many. */
-    releaseUnfinished(now = Date.now()): number {
-      const ids = requests.pendingIds();
+    releaseUnfinished(now = Date.now(), ids: readonly string[] = requests.pendingIds()): number {
       for (const id of ids) {
         close.immediate(id, { status: 'error', httpStatus: 0, errorCode: 'interrupted', errorMessage: 'the gateway stopped before the request finished', finishedAt: now }, 0);
       }

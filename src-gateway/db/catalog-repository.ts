@@ -56,7 +56,7 @@ interface ModelRow {
 
 /** Which endpoints serve a modality (the `endpoints` field of `/models`). */
 export const ENDPOINTS_BY_MODALITY: Record<Modality, string[]> = {
-  chat: ['/v1/chat/completions'],
+  chat: ['/v1/chat/completions', '/v1/responses', '/v1/messages', '/v1beta/models/{model}:generateContent'],
   embedding: ['/v1/embeddings'],
   image: ['/v1/images/generations', '/v1/images/edits'],
   audio: ['/v1/audio/speech', '/v1/audio/transcriptions'],

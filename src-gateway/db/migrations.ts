@@ -191,4 +191,23 @@ CREATE TABLE ticket_requests (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'media store',
+    sql: `
+-- Files the gateway produced (images, audio…), served at /files/{id}. The bytes live in DATA_DIR/media/{id};
+-- the id is the capability (>= 128 random bits), so there is no owner check on download.
+CREATE TABLE media_files (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  account_id TEXT NOT NULL,
+  request_id TEXT,
+  content_type TEXT NOT NULL,
+  size_bytes INTEGER NOT NULL CHECK (size_bytes >= 0),
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX media_files_account ON media_files (account_id, seq);
+CREATE INDEX media_files_request ON media_files (request_id);
+`,
+  },
 ];

@@ -120,8 +120,10 @@ export function createWalletRepository(db: Db) {
 
   return {
     get: (accountId: string): WalletState => read(accountId),
-    topUp: (accountId: string, amountMicros: number, note: string | null = null): WalletState => topUpTx(accountId, amountMicros, note),
-    adjust: (accountId: string, deltaMicros: number, note: string | null = null): WalletState => adjustTx(accountId, deltaMicros, note),
+    // IMMEDIATE, like billing's open/close: a deferred transaction reads the wallet, then fails at once with SQLITE_BUSY
+    // ("database is locked", no busy wait) when another process (the server, the CLI) committed in between.
+    topUp: (accountId: string, amountMicros: number, note: string | null = null): WalletState => topUpTx.immediate(accountId, amountMicros, note),
+    adjust: (accountId: string, deltaMicros: number, note: string | null = null): WalletState => adjustTx.immediate(accountId, deltaMicros, note),
     holdInTx,
     settleInTx,
     transactions(accountId: string, options: { cursor?: string; limit?: number } = {}): Page<LedgerEntry> {

@@ -117,7 +117,14 @@ export async function handleChat(ctx: PipelineContext, principal: Principal, req
     throw gatewayError('model_not_allowed', `This key is not allowed to use the model '${request.model}'.`, { param: 'model' });
   }
 
-  const promptEstimate = estimateChatPromptTokens(request.messages, request.tools);
+  let promptEstimate: number;
+  try {
+    promptEstimate = estimateChatPromptTokens(request.messages, request.tools);
+  } catch (err) {
+    // The estimate serialises tools and tool calls: absurdly nested input overflows the stack, and is the client's fault.
+    if (err instanceof RangeError) throw gatewayError('invalid_request', 'The request body is nested too deeply.');
+    throw err;
+  }
   const maxOutput = request.max_completion_tokens ?? request.max_tokens ?? model.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
   let admission: Admission | undefined;
   if (principal.keyId && principal.limits && (principal.limits.rpm || principal.limits.tpm)) {
@@ -186,11 +193,23 @@ async function route(call: ChatCall, deployments: readonly Deployment[], reply: 
     const body = shapeChatBody(request, { model: deployment.model, fastMode: deployment.fastMode, families: ctx.families });
     let upstreamCall: ReturnType<NonNullable<typeof provider.chatCompletions>>;
     try {
-      upstreamCall = provider.chatCompletions!({ deployment, secret, body });
+      upstreamCall = provider.chatCompletions!({ deployment, secret, body, maxOutputTokens: call.model.maxOutputTokens });
     } catch (err) {
       // JSON.parse takes any depth, JSON.stringify overflows the stack on absurdly nested input: the client's fault.
       if (err instanceof RangeError) throw gatewayError('invalid_request', 'The request body is nested too deeply.');
       throw err;
+    }
+    if (provider.authorize) {
+      try {
+        upstreamCall = await provider.authorize(upstreamCall, { deployment, secret });
+      } catch (err) {
+        // Credentials the token service refuses (or cannot be reached for) are this deployment's problem: cool it
+        // down (the admin sees why in its health) and fail over.
+        const message = `deployment ${deployment.name} could not authorize: ${(err as Error).message}`;
+        ctx.router.recordFailure(deployment.id, 'connect', Date.now(), undefined, message);
+        failures.push({ kind: 'config', message });
+        continue;
+      }
     }
 
     const reservation = ctx.router.begin(deployment.id, estimate, Date.now());

@@ -17,7 +17,8 @@ export async function testDeployment(deployment: Deployment, secret: string | un
   if (!provider?.probe) return { ok: false, status: null, latency_ms: 0, error: `provider ${deployment.provider} is not supported yet` };
   if (!secret) return { ok: false, status: null, latency_ms: 0, error: 'the deployment has no secret in the vault' };
   try {
-    const res = await upstream.send(provider.probe({ deployment, secret }), AbortSignal.timeout(30_000));
+    const probe = provider.probe({ deployment, secret });
+    const res = await upstream.send(provider.authorize ? await provider.authorize(probe, { deployment, secret }) : probe, AbortSignal.timeout(30_000));
     const text = await res.body.text();
     if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status, latency_ms: elapsed(), error: null };
     let message = text.slice(0, 300);

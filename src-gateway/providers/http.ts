@@ -37,8 +37,25 @@ export function createUpstreamClient(options: UpstreamClientOptions) {
   });
   return {
     async send(call: UpstreamCall, signal?: AbortSignal): Promise<UpstreamResponse> {
-      const res = await request(call.url, { method: 'POST', headers: call.headers, body: call.body, signal, dispatcher: agent });
-      return { status: res.statusCode, headers: res.headers, body: res.body as UpstreamResponse['body'] };
+      // undici runs headersTimeout on coarse timers (a 300 ms timeout fires after 0.5-1 s): a native timer keeps it honest.
+      const controller = new AbortController();
+      const forward = () => controller.abort(signal?.reason);
+      if (signal?.aborted) forward();
+      else signal?.addEventListener('abort', forward, { once: true });
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort();
+      }, options.headersTimeoutMs);
+      try {
+        const res = await request(call.url, { method: 'POST', headers: call.headers, body: call.body, signal: controller.signal, dispatcher: agent });
+        return { status: res.statusCode, headers: res.headers, body: res.body as UpstreamResponse['body'] };
+      } catch (err) {
+        if (timedOut) throw Object.assign(new Error('The upstream sent no response headers in time.'), { code: 'UND_ERR_HEADERS_TIMEOUT' });
+        throw err;
+      } finally {
+        clearTimeout(timer);
+      }
     },
     close: (): Promise<void> => agent.close(),
   };

@@ -51,6 +51,8 @@ const deploymentBody = z.object({
   fast_mode: z.boolean().optional(),
   enabled: z.boolean().optional(),
   modality: z.string().optional(),
+  /** Provider settings that have no column, e.g. Vertex `project` and `location`. */
+  options: z.record(z.string(), z.unknown()).optional(),
 });
 const deploymentPatch = deploymentBody.omit({ name: true, model: true, provider: true, modality: true }).partial();
 const priceValue = z.union([z.string(), z.number(), z.null()]).optional();
@@ -177,6 +179,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRouteOptio
       fastMode: b.fast_mode,
       enabled: b.enabled,
       modality: b.modality,
+      options: b.options,
     });
     changed();
     return reply.code(201).send({ ...result.deployment, added_unpriced_model: result.addedUnpricedModel });
@@ -197,6 +200,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRouteOptio
       priority: b.priority,
       fastMode: b.fast_mode,
       enabled: b.enabled,
+      options: b.options,
     });
     changed();
     return updated;
@@ -305,6 +309,8 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRouteOptio
   // The UI's chat endpoint, billed to a chosen account.
   app.post('/playground/chat/completions', async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
+    // A malformed account reference must not silently bill the default account.
+    if (body.account != null && typeof body.account !== 'string') throw gatewayError('invalid_request', "'account' must be an account id or name.", { param: 'account' });
     const accountRef = typeof body.account === 'string' ? body.account : undefined;
     const account = control.account(accountRef);
     delete body.account;

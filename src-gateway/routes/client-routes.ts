@@ -47,6 +47,8 @@ export async function clientRoutes(
     const body = req.body as { amount_micros?: unknown; account?: unknown } | undefined;
     let accountId: string;
     if (isAdmin(req)) {
+      // A malformed account reference must not silently credit the default account.
+      if (body?.account != null && typeof body.account !== 'string') throw gatewayError('invalid_request', "'account' must be an account id or name.", { param: 'account' });
       const ref = typeof body?.account === 'string' ? body.account : 'default';
       const found = ctx.store.accounts.find(ref);
       if (!found) throw gatewayError('not_found', `no account "${ref}"`, { param: 'account' });

@@ -40,12 +40,14 @@ export class SseDecoder {
     const events: SseEvent[] = [];
     let start = 0;
     for (;;) {
+      // Extra blank lines between events (any number, even an odd one) dispatch nothing and are not part of the next
+      // event's text: `start` is always at the start of a line, so an LF there is a blank line.
+      while (buffer.charCodeAt(start) === 10) start++;
       const end = buffer.indexOf('\n\n', start);
       if (end < 0) break;
       const eventText = buffer.slice(start, end);
       start = end + 2;
-      // Extra blank lines between events produce empty texts: skip them.
-      if (eventText.length > 0) events.push(parseEvent(eventText));
+      events.push(parseEvent(eventText));
     }
     this.buffer = buffer.slice(start);
     return events;

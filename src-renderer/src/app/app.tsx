@@ -21,7 +21,7 @@ export function App() {
         </p>
       );
     case 'signed-out':
-      return <SignInForm notice={session.notice} />;
+      return <SignInForm notice={session.notice} rotatedToken={session.rotatedToken} />;
     case 'signed-in':
       return <Shell mode={session.mode} apiBase={session.apiBase} />;
   }

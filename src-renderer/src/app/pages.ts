@@ -1,6 +1,5 @@
 import type { ComponentType } from 'react';
 import { CatalogPage } from '../features/catalog/components/catalog-page';
-import { DashboardPage } from '../features/dashboard/components/dashboard-page';
 import { DeploymentsPage } from '../features/deployments/components/deployments-page';
 import { KeysPage } from '../features/keys/components/keys-page';
 import { MediaPage } from '../features/media/components/media-page';
@@ -9,6 +8,7 @@ import { SettingsPage } from '../features/settings/components/settings-page';
 import { SupportPage } from '../features/support/components/support-page';
 import { UsagePage } from '../features/usage/components/usage-page';
 import { WalletPage } from '../features/wallet/components/wallet-page';
+import { HomeRoute } from './home-route';
 
 export interface PageDefinition {
   /** Also the hash route: `#/deployments`. */
@@ -19,7 +19,7 @@ export interface PageDefinition {
 
 /** The left navigation, in order. The first page is the default route. */
 export const PAGES: readonly PageDefinition[] = [
-  { id: 'dashboard', label: 'Dashboard', Component: DashboardPage },
+  { id: 'dashboard', label: 'Dashboard', Component: HomeRoute },
   { id: 'deployments', label: 'Deployments', Component: DeploymentsPage },
   { id: 'catalog', label: 'Catalog', Component: CatalogPage },
   { id: 'playground', label: 'Playground', Component: PlaygroundPage },

@@ -6,7 +6,7 @@ export type SessionMode = 'desktop' | 'browser';
 
 export type Session =
   | { status: 'loading' }
-  | { status: 'signed-out'; notice?: string }
+  | { status: 'signed-out'; notice?: string; rotatedToken?: string }
   | { status: 'signed-in'; mode: SessionMode; apiBase: string; token: string }
   | { status: 'failed'; error: string };
 
@@ -17,11 +17,16 @@ interface SessionStore {
   /** Web console only: keeps the token for this tab (sessionStorage), never across browser restarts. */
   signIn(token: string): void;
   signOut(notice?: string): void;
+  /**
+   * After the admin token was rotated: the web console forgets the old token and asks for the new one (shown once
+   * on the sign-in screen so it can be copied); the desktop app fetches the new one from the main process.
+   */
+  tokenRotated(newToken: string): Promise<void>;
 }
 
 const TOKEN_KEY = 'omixa.adminToken';
 
-export const useSessionStore = create<SessionStore>()((set) => ({
+export const useSessionStore = create<SessionStore>()((set, get) => ({
   session: { status: 'loading' },
 
   async initialize() {
@@ -51,5 +56,11 @@ export const useSessionStore = create<SessionStore>()((set) => ({
   signOut(notice) {
     sessionStorage.removeItem(TOKEN_KEY);
     set({ session: { status: 'signed-out', notice } });
+  },
+
+  async tokenRotated(newToken) {
+    if (getDesktopBridge()) return get().initialize();
+    sessionStorage.removeItem(TOKEN_KEY);
+    set({ session: { status: 'signed-out', notice: 'The admin token was rotated. Sign in with the new token.', rotatedToken: newToken } });
   },
 }));

@@ -14,6 +14,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { handleMediaRequest, matchMediaRoute, type MediaFakeReply } from './azure-openai-media.js';
+import type { FormPart } from './media-bytes.js';
 
 /** Behaviour knobs; every field may be changed between requests with `setOptions`. */
 export interface AzureFakeOptions {
@@ -29,8 +31,8 @@ export interface AzureFakeOptions {
   reply?: (req: RecordedRequest) => FakeReply | undefined;
 }
 
-/** What the fake should answer for one request. Unset fields fall back to the defaults. */
-export interface FakeReply {
+/** What the fake should answer for one request. Unset fields fall back to the defaults (media knobs: azure-openai-media.ts). */
+export interface FakeReply extends MediaFakeReply {
   /** Assistant text. Default `"Echo: <last user message text>"`. Streamed as one event per word (leading space kept). */
   content?: string;
   /** Tool calls; when present `finish_reason` is `tool_calls`. `id` defaults to a random `call_…`. */
@@ -65,6 +67,8 @@ export interface RecordedRequest {
   deployment: string;
   /** `Date.now()` once the body had been read. */
   receivedAt: number;
+  /** Multipart uploads (media endpoints): the file parts; text fields are in `body`. */
+  files?: FormPart[];
 }
 
 /** Handle to a running fake. */
@@ -285,6 +289,10 @@ export async function startAzureFake(opts: AzureFakeOptions = {}): Promise<Azure
     });
 
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    // Embeddings, images and audio (binary and multipart bodies) live in azure-openai-media.ts.
+    const media = matchMediaRoute(req.method ?? '', url.pathname);
+    const authorized = media?.kind === 'blob' || (media !== null && isAuthorized(req, media, options.apiKey));
+    if (media) return handleMediaRequest(req, res, media, { options, signal, requests: fake.requests, authorized, sendJson, errorBody: (s) => defaultErrorBody(s, undefined, undefined), markStream: () => void (isStream = true) });
     const raw = await readBody(req);
     let body: any = raw;
     let parsed = false;

@@ -1,8 +1,9 @@
 import { useState, type FormEvent } from 'react';
+import { CopyButton } from '../../../components/copy-button';
 import { useSessionStore } from '../../../stores/session-store';
 
-/** Web console sign-in with the gateway's admin token. */
-export function SignInForm({ notice }: { notice?: string }) {
+/** Web console sign-in with the gateway's admin token. After a rotation the new token is shown here once. */
+export function SignInForm({ notice, rotatedToken }: { notice?: string; rotatedToken?: string }) {
   const signIn = useSessionStore((store) => store.signIn);
   const [token, setToken] = useState('');
 
@@ -14,13 +15,27 @@ export function SignInForm({ notice }: { notice?: string }) {
 
   return (
     <main className="sign-in">
-      <form className="card sign-in-card" onSubmit={submit}>
-        <h1>Omixa console</h1>
-        <p className="muted">Sign in with the gateway&apos;s admin token. It is kept for this tab only.</p>
+      <form className="panel sign-in-card" onSubmit={submit}>
+        <div className="brand">
+          <span className="brand-mark" aria-hidden="true">
+            ◆
+          </span>
+          Omixa
+        </div>
+        <h1>Sign in to the console</h1>
+        <p className="muted">
+          Use the gateway&apos;s admin token (<code>npx omixa admin-token</code> prints it). It is kept for this tab only.
+        </p>
         {notice && (
-          <p className="error" role="alert">
+          <p className={rotatedToken ? 'notice' : 'inline-error'} role="alert">
             {notice}
           </p>
+        )}
+        {rotatedToken && (
+          <div className="reveal-row" data-testid="rotated-token">
+            <code className="secret">{rotatedToken}</code>
+            <CopyButton text={rotatedToken} label="Copy token" />
+          </div>
         )}
         <label htmlFor="admin-token">Admin token</label>
         <input

@@ -1,11 +1,7 @@
-import { apiGet } from '../../../lib/api-client';
+import { apiGet, type ListPage } from '../../../lib/api-client';
+import type { HealthRow } from '../../../types/gateway';
 
-/** `GET /health`. Only `status` is relied on; the rest is shown as-is. */
-export interface Health {
-  status?: string;
-  [field: string]: unknown;
-}
-
-export function getHealth(signal?: AbortSignal): Promise<Health> {
-  return apiGet<Health>('/health', signal);
+/** `GET /admin/api/health`: each deployment's windows, cooldown and last error. */
+export async function getHealth(signal?: AbortSignal): Promise<HealthRow[]> {
+  return (await apiGet<ListPage<HealthRow>>('/admin/api/health', signal)).data;
 }

@@ -1,7 +1,13 @@
 import { apiGet } from '../../../lib/api-client';
 
-/** `GET /admin/api/overview`. Its shape is not settled yet, so the dashboard renders the fields generically. */
-export type Overview = Record<string, unknown>;
+/** `GET /admin/api/overview`: counts and today's totals (UTC day). */
+export interface Overview {
+  version: string;
+  accounts: number;
+  deployments: { total: number; enabled: number };
+  today: { requests: number; errors: number; cost_micros: number; prompt_tokens: number; completion_tokens: number };
+  secret_backend: string;
+}
 
 export function getOverview(signal?: AbortSignal): Promise<Overview> {
   return apiGet<Overview>('/admin/api/overview', signal);

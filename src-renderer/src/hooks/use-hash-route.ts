@@ -5,6 +5,8 @@ function subscribe(onChange: () => void): () => void {
   return () => window.removeEventListener('hashchange', onChange);
 }
 
+const readHash = () => window.location.hash;
+
 /** The page id in `#/<id>`. Hash routing works the same from `app://omixa/index.html` and from the gateway's `/`. */
 export function readHashRoute(): string {
   return window.location.hash.replace(/^#\/?/, '').split(/[/?]/)[0] ?? '';
@@ -12,6 +14,12 @@ export function readHashRoute(): string {
 
 export function useHashRoute(): string {
   return useSyncExternalStore(subscribe, readHashRoute);
+}
+
+/** Everything after the page id: `#/deployments/new` → `['new']`. */
+export function useHashSubpath(): string[] {
+  const hash = useSyncExternalStore(subscribe, readHash);
+  return hash.replace(/^#\/?/, '').split('?')[0]!.split('/').slice(1).filter(Boolean);
 }
 
 export function hrefFor(pageId: string): string {

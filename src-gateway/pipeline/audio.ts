@@ -1,0 +1,157 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { gatewayError } from '../errors.js';
+import type { Deployment } from '../db/deployments-repository.js';
+import { audioDurationBound } from '../domain/audio-duration.js';
+import { mediaHoldMicros, secondsToMilliseconds, speechHoldCharacters } from '../domain/media-pricing.js';
+import { parseVerboseTranscript, renderTranscript, TRANSCRIPTION_FORMATS, type TranscriptionFormat } from '../protocols/transcription-formats.js';
+import type { UploadedFile } from '../providers/types.js';
+import { runBilledCall, readUpstreamBody, type Settlement } from './billed-call.js';
+import { optionalEnum, refuseStream, requireBody, requireString, type JsonBody } from './media-request.js';
+import type { PipelineContext, Principal } from './context.js';
+
+/** Contract: audio uploads are at most 25 MB. */
+export const AUDIO_BYTES_LIMIT = 25 * 1024 * 1024;
+
+/**
+ * `POST /audio/speech`: hold `per_1k_chars × ceil(chars / 1000)`, then stream the upstream's audio bytes to the client
+ * as they arrive, with the upstream's Content-Type, and capture the characters of the input.
+ */
+export async function handleSpeech(ctx: PipelineContext, principal: Principal, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const body = requireBody(req.body);
+  const model = requireString(body, 'model');
+  const input = requireString(body, 'input');
+  requireString(body, 'voice');
+  // Billed per character as users count them: code points, not UTF-16 units.
+  const characters = [...input].length;
+  await runBilledCall(ctx, principal, req, reply, {
+    endpoint: 'audio.speech',
+    modality: 'audio',
+    model,
+    stream: true,
+    tokenEstimate: 0,
+    hold: (m) => mediaHoldMicros({ characters: speechHoldCharacters(characters) }, m.price),
+    build: (provider, deployment, secret) => provider.audioSpeech!({ deployment, secret, body }),
+    async settle(res, call): Promise<Settlement> {
+      const upstreamType = res.headers['content-type'];
+      reply.hijack();
+      const raw = reply.raw;
+      // Hijacked: the headers Fastify holds (request id, CORS, rate limits) must be written by hand.
+      raw.writeHead(200, { ...(reply.getHeaders() as OutgoingHttpHeaders), 'content-type': typeof upstreamType === 'string' ? upstreamType : 'audio/mpeg', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
+      raw.flushHeaders();
+      let ttftMs: number | null = null;
+      let failed = false;
+      try {
+        for await (const chunk of res.body) {
+          ttftMs ??= call.elapsed();
+          if (!raw.write(chunk)) await drained(raw);
+          if (raw.destroyed) break;
+        }
+      } catch {
+        failed = !call.clientGone;
+      }
+      if (call.clientGone || raw.destroyed) {
+        res.body.destroy();
+        // The upstream bills the whole input once it accepted it, whether or not the client listened to the end.
+        return { usage: { characters }, usageSource: 'local', ttftMs, outcome: { status: 'cancelled', httpStatus: 499, errorCode: 'client_closed', errorMessage: 'The client closed the connection.' } };
+      }
+      if (failed) {
+        // Binary audio has no error frame: a torn connection is how the client learns the stream broke.
+        return {
+          usage: {},
+          usageSource: 'local',
+          ttftMs,
+          outcome: { status: 'error', httpStatus: 200, errorCode: 'upstream_error', errorMessage: 'The upstream audio stream ended before it was complete.' },
+          send: async () => void raw.destroy(),
+        };
+      }
+      return { usage: { characters }, usageSource: 'local', ttftMs, send: async () => void raw.end() };
+    },
+  });
+}
+
+function drained(raw: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      raw.off('drain', done);
+      raw.off('close', done);
+      resolve();
+    };
+    raw.on('drain', done);
+    raw.on('close', done);
+  });
+}
+
+/** A transcription: the client's text fields and its audio file, already read (multipart, URL or base64). */
+export interface TranscriptionInput {
+  fields: Record<string, string | string[]>;
+  file: UploadedFile;
+}
+
+/** gpt-4o(-mini)-transcribe answer only json and text: they cannot be asked for verbose_json. */
+function verboseCapable(deployment: Deployment, model: string): boolean {
+  return !/transcribe/i.test(deployment.deployment) && !/transcribe/i.test(model);
+}
+
+/**
+ * `POST /audio/transcriptions`: hold `per_second ×` an upper bound of the duration (the WAV header's, or the size at
+ * a conservative bitrate, capped); ask the upstream for `verbose_json`, capture its reported `duration` (else the
+ * bound) and answer in the client's format, converted locally.
+ */
+export async function handleTranscription(ctx: PipelineContext, principal: Principal, req: FastifyRequest, reply: FastifyReply, input: TranscriptionInput): Promise<void> {
+  const flat: JsonBody = requireBody(Object.fromEntries(Object.entries(input.fields).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v])));
+  refuseStream(flat);
+  const model = requireString(flat, 'model');
+  const format: TranscriptionFormat = optionalEnum(flat, 'response_format', TRANSCRIPTION_FORMATS) ?? 'json';
+  const bound = audioDurationBound(input.file.data);
+  const { model: _model, response_format: _format, stream: _stream, ...fields } = input.fields;
+  const file: UploadedFile = { ...input.file, field: 'file' };
+  await runBilledCall(ctx, principal, req, reply, {
+    endpoint: 'audio.transcriptions',
+    modality: 'audio',
+    model,
+    tokenEstimate: 0,
+    hold: (m) => mediaHoldMicros({ milliseconds: bound.seconds * 1000 }, m.price),
+    build: (provider, deployment, secret) =>
+      provider.audioTranscriptions!({ deployment, secret, files: [file], fields: { ...fields, response_format: verboseCapable(deployment, model) ? 'verbose_json' : format } }),
+    async settle(res, call): Promise<Settlement> {
+      const text = (await readUpstreamBody(res, call)).toString('utf8');
+      let duration: number | undefined;
+      let rendered: { contentType: string; body: string };
+      if (verboseCapable(call.deployment, model)) {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          parsed = undefined;
+        }
+        const verbose = parseVerboseTranscript(parsed);
+        if (!verbose) throw gatewayError('upstream_error', 'The upstream answered with something the gateway cannot read.');
+        duration = verbose.duration;
+        rendered = renderTranscript(verbose, format);
+      } else {
+        duration = reportedSeconds(text);
+        const type = res.headers['content-type'];
+        rendered = { contentType: typeof type === 'string' ? type : 'text/plain; charset=utf-8', body: text };
+      }
+      return {
+        usage: { milliseconds: duration === undefined ? bound.seconds * 1000 : secondsToMilliseconds(duration) },
+        usageSource: duration === undefined ? 'local' : 'upstream',
+        send: async () => {
+          await reply.code(200).header('content-type', rendered.contentType).send(rendered.body);
+        },
+      };
+    },
+  });
+}
+
+/** `duration`, or `usage.seconds` of `{type:"duration"}` usage, from a JSON answer; undefined for text answers. */
+function reportedSeconds(text: string): number | undefined {
+  try {
+    const json = JSON.parse(text) as { duration?: unknown; usage?: { type?: unknown; seconds?: unknown } };
+    const seconds = json.duration ?? (json.usage?.type === 'duration' ? json.usage.seconds : undefined);
+    return typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,293 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { gatewayError, GatewayError } from '../errors.js';
+import type { Modality, ModelRecord } from '../db/catalog-repository.js';
+import type { Deployment } from '../db/deployments-repository.js';
+import type { NewRequest, RequestOutcome } from '../db/requests-repository.js';
+import { InsufficientBalanceError } from '../db/wallet-repository.js';
+import { mediaCostMicros, type MediaUsage } from '../domain/media-pricing.js';
+import type { Admission } from '../domain/windows.js';
+import { providerFor } from '../providers/index.js';
+import { classifyTransportError, retryAfterMs, type UpstreamResponse } from '../providers/http.js';
+import type { Endpoint, Provider, UpstreamCall } from '../providers/types.js';
+import type { PipelineContext, Principal } from './context.js';
+
+/** The non-chat endpoints, each with the provider method that builds its upstream call. */
+export const MEDIA_BUILDERS = {
+  embeddings: 'embeddings',
+  rerank: 'rerank',
+  'images.generations': 'imageGenerations',
+  'images.edits': 'imageEdits',
+  'audio.speech': 'audioSpeech',
+  'audio.transcriptions': 'audioTranscriptions',
+} as const satisfies Partial<Record<Endpoint, keyof Provider>>;
+
+export type MediaEndpoint = keyof typeof MEDIA_BUILDERS;
+
+/** What a successful upstream answer consumed, and how the client gets its answer. */
+export interface Settlement {
+  usage: MediaUsage;
+  usageSource: 'upstream' | 'local';
+  /** Sends the answer; called after the cost is captured, so a client that sees the answer sees the wallet moved. */
+  send?: () => Promise<void>;
+  /** For answers streamed inside `settle`: how the stream ended (default ok). */
+  outcome?: Pick<RequestOutcome, 'status' | 'httpStatus' | 'errorCode' | 'errorMessage'>;
+  ttftMs?: number | null;
+}
+
+/** The state of one call, as `settle` sees it. */
+export interface CallState {
+  readonly id: string;
+  readonly model: ModelRecord;
+  readonly deployment: Deployment;
+  readonly signal: AbortSignal;
+  readonly clientGone: boolean;
+  elapsed(): number;
+}
+
+/** One billed non-chat call: what to hold, how to build the upstream call, how to read its answer. */
+export interface BilledCallSpec {
+  endpoint: MediaEndpoint;
+  modality: Modality;
+  /** The public model id the client asked for. */
+  model: string;
+  stream?: boolean;
+  /** Tokens counted against the deployment's and the key's TPM windows. */
+  tokenEstimate: number;
+  /** The maximum cost in micro-USD, from the model's prices. */
+  hold(model: ModelRecord): number;
+  build(provider: Provider, deployment: Deployment, secret: string): UpstreamCall;
+  settle(res: UpstreamResponse, call: CallState): Promise<Settlement>;
+}
+
+/**
+ * A billed call to a non-chat endpoint, the same way `pipeline/chat.ts` bills chat: validate the model → key limits →
+ * hold (402 when short, nothing called) → route with failover (connect errors, timeouts, 429 and 5xx before the
+ * answer move on to the next deployment) → read the answer → capture its actual cost, release the rest, write the
+ * usage row. Every exit settles the hold exactly once; failed calls capture nothing.
+ */
+export async function runBilledCall(ctx: PipelineContext, principal: Principal, req: FastifyRequest, reply: FastifyReply, spec: BilledCallSpec): Promise<void> {
+  const method = MEDIA_BUILDERS[spec.endpoint];
+  const model = ctx.live.model(spec.model);
+  const deployments = ctx.live.deploymentsFor(spec.model).filter((d) => d.enabled && providerFor(d.provider)?.[method]);
+  if (!model || model.modality !== spec.modality || deployments.length === 0) {
+    throw gatewayError('model_not_found', `The model '${spec.model}' does not exist or has no enabled ${spec.modality} deployment.`, { param: 'model' });
+  }
+  if (principal.allowedModels && !principal.allowedModels.includes(spec.model)) {
+    throw gatewayError('model_not_allowed', `This key is not allowed to use the model '${spec.model}'.`, { param: 'model' });
+  }
+
+  let admission: Admission | undefined;
+  if (principal.keyId && principal.limits && (principal.limits.rpm || principal.limits.tpm)) {
+    const admitted = ctx.limiter.admit(principal.keyId, principal.limits, spec.tokenEstimate, Date.now());
+    for (const [name, value] of Object.entries(admitted.headers)) reply.header(name, value);
+    if (!admitted.ok) throw gatewayError('rate_limited', undefined, { headers: admitted.headers });
+    admission = admitted.admission;
+  }
+  const newRequest: NewRequest = {
+    id: req.id,
+    accountId: principal.accountId,
+    keyId: principal.keyId,
+    source: principal.source,
+    model: spec.model,
+    endpoint: spec.endpoint,
+    stream: spec.stream === true,
+    holdMicros: spec.hold(model),
+    createdAt: Date.now(),
+  };
+  try {
+    ctx.store.billing.open(newRequest);
+  } catch (err) {
+    if (!(err instanceof InsufficientBalanceError)) throw err;
+    if (admission) ctx.limiter.cancel(admission, Date.now());
+    ctx.store.billing.recordRefused(newRequest, { status: 'error', httpStatus: 402, errorCode: 'insufficient_balance', finishedAt: Date.now() });
+    throw gatewayError('insufficient_balance');
+  }
+
+  const run = new MediaRun(ctx, req.id, model, spec, admission);
+  reply.raw.on('close', () => {
+    if (!reply.raw.writableFinished) {
+      run.clientGone = true;
+      run.abort.abort();
+    }
+  });
+  const work = (async () => {
+    let settlement: Settlement;
+    try {
+      settlement = await run.route(deployments);
+    } catch (err) {
+      const error = err instanceof GatewayError ? err : gatewayError('internal_error');
+      if (!(err instanceof GatewayError)) ctx.log.error({ err, reqId: req.id }, `${spec.endpoint} request failed`);
+      run.finish({ status: run.clientGone ? 'cancelled' : 'error', httpStatus: error.status, errorCode: error.code, errorMessage: error.message });
+      throw error;
+    }
+    run.finish({ status: 'ok', httpStatus: 200, ...settlement.outcome, usageSource: settlement.usageSource, ttftMs: settlement.ttftMs ?? run.elapsed() }, settlement.usage);
+    if (settlement.send) await settlement.send();
+  })();
+  // A graceful stop waits for calls in flight (uploads and audio streams can take a while).
+  ctx.inFlight.add(work);
+  try {
+    await work;
+  } finally {
+    ctx.inFlight.delete(work);
+  }
+}
+
+class MediaRun implements CallState {
+  readonly startedAt = performance.now();
+  readonly abort = new AbortController();
+  clientGone = false;
+  attempts = 0;
+  current: Deployment | undefined;
+  private reservation: ReturnType<PipelineContext['router']['begin']> | undefined;
+
+  constructor(
+    readonly ctx: PipelineContext,
+    readonly id: string,
+    readonly model: ModelRecord,
+    readonly spec: BilledCallSpec,
+    readonly admission: Admission | undefined,
+  ) {}
+
+  get deployment(): Deployment {
+    return this.current!;
+  }
+
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  elapsed(): number {
+    return Math.round(performance.now() - this.startedAt);
+  }
+
+  async route(deployments: readonly Deployment[]): Promise<Settlement> {
+    const { ctx, spec } = this;
+    const plan = ctx.router.plan(deployments, spec.tokenEstimate, Date.now());
+    if (plan.length === 0) throw gatewayError('no_healthy_deployment');
+    const failures: { kind: string; message: string }[] = [];
+    for (const deployment of plan) {
+      this.attempts++;
+      this.current = deployment;
+      const provider = providerFor(deployment.provider)!;
+      const secret = await ctx.live.secretFor(deployment);
+      if (!secret) {
+        failures.push({ kind: 'config', message: `deployment ${deployment.name} has no secret in the vault` });
+        continue;
+      }
+      let upstreamCall: UpstreamCall;
+      try {
+        upstreamCall = spec.build(provider, deployment, secret);
+      } catch (err) {
+        // JSON.parse takes any depth, JSON.stringify overflows the stack on absurdly nested input: the client's fault.
+        if (err instanceof RangeError) throw gatewayError('invalid_request', 'The request body is nested too deeply.');
+        throw err;
+      }
+      const reservation = ctx.router.begin(deployment.id, spec.tokenEstimate, Date.now());
+      let res: UpstreamResponse;
+      try {
+        res = await ctx.upstream.send(upstreamCall, this.abort.signal);
+      } catch (err) {
+        const kind = classifyTransportError(err);
+        if (kind === 'aborted' || this.clientGone) {
+          ctx.router.finish(reservation, 0, null, Date.now());
+          throw gatewayError('invalid_request', 'The client closed the connection.', { status: 499 });
+        }
+        ctx.router.recordFailure(reservation, kind === 'timeout' ? 'timeout' : 'connect', Date.now(), undefined, `${kind} error`);
+        failures.push({ kind, message: `${kind} error` });
+        continue;
+      }
+      if (res.status >= 200 && res.status < 300) {
+        ctx.router.recordSuccess(deployment.id);
+        this.reservation = reservation;
+        return spec.settle(res, this);
+      }
+      const text = await res.body.text().catch(() => '');
+      const upstream = upstreamErrorOf(text);
+      if (res.status === 400 || res.status === 413 || res.status === 415 || res.status === 422) {
+        ctx.router.finish(reservation, 0, null, Date.now());
+        throw gatewayError('invalid_request', `The upstream rejected the request: ${upstream.message}`, { param: upstream.param });
+      }
+      // Rate limits, server errors and deployment misconfiguration (401/403/404) are this deployment's problem.
+      ctx.router.recordFailure(reservation, res.status === 429 ? 'rate_limited' : 'server_error', Date.now(), retryAfterMs(res.headers), `HTTP ${res.status}: ${upstream.message}`);
+      failures.push({ kind: 'status', message: `HTTP ${res.status}: ${upstream.message}` });
+    }
+    if (failures.every((f) => f.kind === 'timeout')) throw gatewayError('upstream_timeout');
+    throw gatewayError('upstream_error', `The upstream failed: ${failures[failures.length - 1]?.message ?? 'no attempt succeeded'}`);
+  }
+
+  /** Settles the hold against the cost of `usage` (0 without) and writes the usage row. */
+  finish(outcome: Omit<RequestOutcome, 'finishedAt' | 'latencyMs' | 'attempts' | 'deploymentId' | 'deploymentName'>, usage?: MediaUsage): void {
+    const { ctx } = this;
+    const cost = usage ? mediaCostMicros(usage, this.model.price) : 0;
+    const tokens = (usage?.inputTokens ?? 0) + (usage?.outputTokens ?? 0);
+    if (this.reservation) this.ctx.router.finish(this.reservation, tokens, outcome.ttftMs ?? this.elapsed(), Date.now());
+    if (this.admission) {
+      if (outcome.errorCode === 'no_healthy_deployment') ctx.limiter.cancel(this.admission, Date.now());
+      else ctx.limiter.settle(this.admission, tokens, Date.now());
+    }
+    const full: RequestOutcome = {
+      ...outcome,
+      promptTokens: usage?.inputTokens ?? 0,
+      completionTokens: usage?.outputTokens ?? 0,
+      latencyMs: this.elapsed(),
+      attempts: this.attempts,
+      deploymentId: this.current?.id ?? null,
+      deploymentName: this.current?.name ?? null,
+      finishedAt: Date.now(),
+    };
+    ctx.store.billing.close(this.id, full, cost);
+    const record = ctx.store.requests.get(this.id);
+    if (record) ctx.events.emit('request', record);
+    ctx.log.info(
+      { reqId: this.id, model: this.model.id, endpoint: this.spec.endpoint, deployment: full.deploymentName, status: full.status, http: full.httpStatus, ms: full.latencyMs, cost_micros: record?.cost_micros },
+      'media request finished',
+    );
+  }
+}
+
+/** Upstream answers larger than this are refused rather than buffered (generated images are a few MB each). */
+const MAX_ANSWER_BYTES = 256 * 1024 * 1024;
+
+/** Reads a successful upstream answer whole; transport failures become the catalogue's 502/504 (or 499). */
+export async function readUpstreamBody(res: UpstreamResponse, call: CallState): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of res.body) {
+      total += (chunk as Buffer).length;
+      if (total > MAX_ANSWER_BYTES) {
+        res.body.destroy();
+        throw gatewayError('upstream_error', 'The upstream answer is too large.');
+      }
+      chunks.push(chunk as Buffer);
+    }
+  } catch (err) {
+    if (err instanceof GatewayError) throw err;
+    if (call.clientGone) throw gatewayError('invalid_request', 'The client closed the connection.', { status: 499 });
+    throw classifyTransportError(err) === 'timeout' ? gatewayError('upstream_timeout') : gatewayError('upstream_error', 'The upstream connection failed while sending the answer.');
+  }
+  return Buffer.concat(chunks, total);
+}
+
+/** Reads a successful upstream JSON answer: its text (to forward untouched) and its parsed value. */
+export async function readUpstreamJson<T>(res: UpstreamResponse, call: CallState): Promise<{ text: string; json: T }> {
+  const text = (await readUpstreamBody(res, call)).toString('utf8');
+  try {
+    return { text, json: JSON.parse(text) as T };
+  } catch {
+    throw gatewayError('upstream_error', 'The upstream answered with something the gateway cannot read.');
+  }
+}
+
+/** The message and param of an upstream error body (OpenAI/Azure `{error:{message,param}}`, or plain text). */
+export function upstreamErrorOf(text: string): { message: string; param: string | null } {
+  try {
+    const body = JSON.parse(text) as { error?: { message?: unknown; param?: unknown } | string; message?: unknown; detail?: unknown };
+    const message = typeof body.error === 'string' ? body.error : (body.error?.message ?? body.message ?? body.detail);
+    const param = typeof body.error === 'object' && typeof body.error?.param === 'string' ? body.error.param : null;
+    if (typeof message === 'string') return { message: message.slice(0, 500), param };
+  } catch {
+    // not JSON
+  }
+  return { message: text.slice(0, 200) || 'no details', param: null };
+}

@@ -1,0 +1,245 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiError, GoogleGenAI, Type } from '@google/genai';
+import { startAzureFake, type AzureFake } from '../support/fakes/azure-openai.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+
+// gpt-4o-mini catalog prices in micro-USD per MTok: input 150000, cached 75000, output 600000.
+const PRICE = { input: 150_000, cached: 75_000, output: 600_000 };
+const costOf = (prompt: number, cached: number, completion: number) =>
+  Math.floor(((prompt - cached) * PRICE.input + cached * PRICE.cached + completion * PRICE.output + 500_000) / 1_000_000);
+
+describe('@google/genai clients served by an Azure deployment', () => {
+  let fake: AzureFake;
+  let gw: TestGateway;
+  let key: string;
+  let ai: GoogleGenAI;
+  const lastSent = () => fake.requests[fake.requests.length - 1]!.body;
+
+  beforeAll(async () => {
+    fake = await startAzureFake({ chunkDelayMs: 25 });
+    gw = await startTestGateway();
+    await gw.addAzureDeployment(fake, { name: 'eastus-1' });
+    await gw.topUp(10_000_000);
+    key = (await gw.createKey()).key;
+    ai = new GoogleGenAI({ apiKey: key, httpOptions: { baseUrl: gw.url } });
+  });
+
+  afterAll(async () => {
+    await gw?.close();
+    await fake?.close();
+  });
+
+  it('answers generateContent, translates the request and bills the upstream usage exactly', async () => {
+    fake.setOptions({ reply: () => ({ content: 'Bonjour', usage: { prompt_tokens: 1200, cached_tokens: 400, completion_tokens: 300 } }) });
+    const before = await gw.wallet();
+    const res = await ai.models.generateContent({
+      model: 'gpt-4o-mini',
+      contents: 'Say hello in French',
+      config: { systemInstruction: 'You are terse.', maxOutputTokens: 500, temperature: 0.3, topP: 0.9, stopSequences: ['END'] },
+    });
+    expect(res.text).toBe('Bonjour');
+    expect(res.candidates?.[0]?.finishReason).toBe('STOP');
+    expect(res.usageMetadata).toMatchObject({ promptTokenCount: 1200, candidatesTokenCount: 300, totalTokenCount: 1500, cachedContentTokenCount: 400 });
+    expect(res.modelVersion).toBe('gpt-4o-mini');
+    const requestId = res.sdkHttpResponse?.headers?.['x-omixa-request-id'];
+    expect(requestId).toMatch(/^req_/);
+    expect(res.responseId).toBe(requestId);
+
+    expect(lastSent()).toMatchObject({
+      messages: [{ role: 'system', content: 'You are terse.' }, { role: 'user', content: 'Say hello in French' }],
+      max_tokens: 500,
+      temperature: 0.3,
+      top_p: 0.9,
+      stop: ['END'],
+    });
+    expect(lastSent().stream).toBeUndefined();
+
+    const after = await gw.wallet();
+    expect(before.balance_micros - after.balance_micros).toBe(costOf(1200, 400, 300));
+    expect(after.locked_micros).toBe(0);
+    const row = await gw.admin('GET', `/admin/api/usage/requests/${requestId}`);
+    expect(row).toMatchObject({ endpoint: 'generateContent', status: 'ok', prompt_tokens: 1200, cached_tokens: 400, completion_tokens: 300, cost_micros: costOf(1200, 400, 300) });
+  });
+
+  it('streams generateContentStream as SSE events spread over time, usage on the last, and bills the stream', async () => {
+    fake.setOptions({ reply: () => ({ content: 'one two three four five six seven eight', usage: { prompt_tokens: 60, completion_tokens: 9 } }) });
+    const before = await gw.wallet();
+    const stream = await ai.models.generateContentStream({ model: 'gpt-4o-mini', contents: [{ role: 'user', parts: [{ text: 'count to eight' }] }] });
+    const arrivals: number[] = [];
+    let text = '';
+    let last: Awaited<ReturnType<typeof stream.next>>['value'];
+    for await (const chunk of stream) {
+      arrivals.push(performance.now());
+      text += chunk.text ?? '';
+      last = chunk;
+    }
+    expect(text).toBe('one two three four five six seven eight');
+    expect(last?.candidates?.[0]?.finishReason).toBe('STOP');
+    expect(last?.usageMetadata).toMatchObject({ promptTokenCount: 60, candidatesTokenCount: 9, totalTokenCount: 69 });
+    // Eight words 25 ms apart upstream: forwarded one by one, not bunched at the end.
+    expect(arrivals[arrivals.length - 1]! - arrivals[0]!).toBeGreaterThan(7 * 25 * 0.7);
+    const gaps = arrivals.slice(1).map((t, i) => t - arrivals[i]!);
+    // Most gaps stay open; one or two may close when a loaded machine stalls a timer.
+    expect(gaps.filter((g) => g > 10).length).toBeGreaterThanOrEqual(5);
+    expect(lastSent()).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+    const after = await gw.wallet();
+    expect(before.balance_micros - after.balance_micros).toBe(costOf(60, 0, 9));
+  });
+
+  it('sends the SSE headers, padding first, data events without [DONE]', async () => {
+    fake.setOptions({ reply: () => ({ content: 'a b', usage: { prompt_tokens: 5, completion_tokens: 2 } }) });
+    const res = await fetch(`${gw.url}/v1beta/models/gpt-4o-mini:streamGenerateContent?alt=sse&key=${key}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    expect(res.headers.get('cache-control')).toBe('no-cache, no-transform');
+    const body = await res.text();
+    expect(body.startsWith(':')).toBe(true);
+    expect(body).not.toContain('[DONE]');
+    const events = body.split('\n\n').filter((e) => e.startsWith('data: ')).map((e) => JSON.parse(e.slice(6)));
+    expect(events.map((e) => e.candidates[0].content.parts[0].text).join('')).toBe('a b');
+    expect(events[events.length - 1]).toMatchObject({ usageMetadata: { promptTokenCount: 5, candidatesTokenCount: 2 }, candidates: [{ finishReason: 'STOP' }] });
+  });
+
+  it('calls functions both ways: declarations and tool choice out, functionCall back, functionResponse answered', async () => {
+    fake.setOptions({ reply: () => ({ toolCalls: [{ id: 'call_az1', name: 'get_weather', arguments: '{"city":"Paris","unit":"celsius"}' }], usage: { prompt_tokens: 80, completion_tokens: 12 } }) });
+    const tools = [
+      {
+        functionDeclarations: [
+          {
+            name: 'get_weather',
+            description: 'Weather for a city',
+            parameters: { type: Type.OBJECT, properties: { city: { type: Type.STRING }, unit: { type: Type.STRING, enum: ['celsius', 'fahrenheit'], nullable: true } }, required: ['city'] },
+          },
+        ],
+      },
+    ];
+    const before = await gw.wallet();
+    const first = await ai.models.generateContent({
+      model: 'gpt-4o-mini',
+      contents: 'Weather in Paris?',
+      config: { tools, toolConfig: { functionCallingConfig: { mode: 'ANY' as never, allowedFunctionNames: ['get_weather'] } } },
+    });
+    expect(first.functionCalls).toEqual([{ id: 'call_az1', name: 'get_weather', args: { city: 'Paris', unit: 'celsius' } }]);
+    const sent = lastSent();
+    expect(sent.tools[0]).toEqual({
+      type: 'function',
+      function: {
+        name: 'get_weather',
+        description: 'Weather for a city',
+        parameters: { type: 'object', properties: { city: { type: 'string' }, unit: { type: ['string', 'null'], enum: ['celsius', 'fahrenheit'] } }, required: ['city'] },
+      },
+    });
+    expect(sent.tool_choice).toEqual({ type: 'function', function: { name: 'get_weather' } });
+    const mid = await gw.wallet();
+    expect(before.balance_micros - mid.balance_micros).toBe(costOf(80, 0, 12));
+
+    fake.setOptions({ reply: () => ({ content: 'It is 18 degrees in Paris.', usage: { prompt_tokens: 120, completion_tokens: 10 } }) });
+    const second = await ai.models.generateContent({
+      model: 'gpt-4o-mini',
+      contents: [
+        { role: 'user', parts: [{ text: 'Weather in Paris?' }] },
+        { role: 'model', parts: [{ functionCall: first.functionCalls![0] }] },
+        { role: 'user', parts: [{ functionResponse: { id: 'call_az1', name: 'get_weather', response: { temperature: 18 } } }] },
+      ],
+      config: { tools },
+    });
+    expect(second.text).toBe('It is 18 degrees in Paris.');
+    expect(lastSent().messages).toEqual([
+      { role: 'user', content: 'Weather in Paris?' },
+      { role: 'assistant', content: null, tool_calls: [{ id: 'call_az1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris","unit":"celsius"}' } }] },
+      { role: 'tool', tool_call_id: 'call_az1', content: '{"temperature":18}' },
+    ]);
+    expect(lastSent().tool_choice).toBe('auto');
+    const after = await gw.wallet();
+    expect(mid.balance_micros - after.balance_micros).toBe(costOf(120, 0, 10));
+  });
+
+  it('streams a function call whole, on the last event', async () => {
+    fake.setOptions({ reply: () => ({ toolCalls: [{ id: 'call_s1', name: 'lookup', arguments: '{"query":"omixa gateway","limit":3}' }], usage: { prompt_tokens: 30, completion_tokens: 8 } }) });
+    const stream = await ai.models.generateContentStream({
+      model: 'gpt-4o-mini',
+      contents: 'search',
+      config: { tools: [{ functionDeclarations: [{ name: 'lookup', parametersJsonSchema: { type: 'object', properties: { query: { type: 'string' } } } }] }] },
+    });
+    const calls = [];
+    for await (const chunk of stream) calls.push(...(chunk.functionCalls ?? []));
+    expect(calls).toEqual([{ id: 'call_s1', name: 'lookup', args: { query: 'omixa gateway', limit: 3 } }]);
+    expect(lastSent().tools[0].function.parameters).toEqual({ type: 'object', properties: { query: { type: 'string' } } });
+  });
+
+  it('passes inline images through as image parts', async () => {
+    fake.setOptions({ reply: undefined });
+    await ai.models.generateContent({
+      model: 'gpt-4o-mini',
+      contents: [{ role: 'user', parts: [{ text: 'what is this?' }, { inlineData: { mimeType: 'image/png', data: 'iVBORw0KGgo=' } }] }],
+      config: { responseMimeType: 'application/json', thinkingConfig: { thinkingBudget: 0 } },
+    });
+    const sent = lastSent();
+    expect(sent.messages[0].content).toEqual([
+      { type: 'text', text: 'what is this?' },
+      { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
+    ]);
+    expect(sent.response_format).toEqual({ type: 'json_object' });
+    expect(sent.reasoning_effort).toBeUndefined(); // gpt-4o-mini takes none
+  });
+
+  it('raises the SDK ApiError with the right status, in Google error shape', async () => {
+    const wrongKey = new GoogleGenAI({ apiKey: 'omx_live_wrongwrongwrongwrongwrongwrong', httpOptions: { baseUrl: gw.url } });
+    const unauth = await wrongKey.models.generateContent({ model: 'gpt-4o-mini', contents: 'hi' }).catch((e: unknown) => e);
+    expect(unauth).toBeInstanceOf(ApiError);
+    expect((unauth as ApiError).status).toBe(401);
+
+    const missing = await ai.models.generateContent({ model: 'no-such-model', contents: 'hi' }).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(ApiError);
+    expect((missing as ApiError).status).toBe(404);
+
+    const account = await gw.admin('POST', '/admin/api/accounts', { name: 'broke-gemini' });
+    const brokeKey = (await gw.createKey({ account: account.name ?? 'broke-gemini' })).key;
+    const broke = new GoogleGenAI({ apiKey: brokeKey, httpOptions: { baseUrl: gw.url } });
+    const poor = await broke.models.generateContentStream({ model: 'gpt-4o-mini', contents: 'hi' }).catch((e: unknown) => e);
+    expect(poor).toBeInstanceOf(ApiError);
+    expect((poor as ApiError).status).toBe(402);
+
+    const res = await fetch(`${gw.url}/v1beta/models/gpt-4o-mini:generateContent`, {
+      method: 'POST',
+      headers: { 'x-goog-api-key': key, 'content-type': 'application/json' },
+      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'x' }] }], generationConfig: { temperature: 'hot' } }),
+    });
+    expect(res.status).toBe(400);
+    const body = await res.json();
+    expect(body).toEqual({ error: { code: 400, message: expect.stringContaining('generationConfig.temperature'), status: 'INVALID_ARGUMENT' } });
+  });
+
+  it('lists and gets the served chat models as Google Model resources', async () => {
+    const names: string[] = [];
+    for await (const model of await ai.models.list()) names.push(model.name!);
+    expect(names).toEqual(['models/gpt-4o-mini']);
+    const model = await ai.models.get({ model: 'gpt-4o-mini' });
+    expect(model).toMatchObject({ name: 'models/gpt-4o-mini', outputTokenLimit: expect.any(Number) });
+    const missing = await ai.models.get({ model: 'gpt-4o' }).catch((e: unknown) => e);
+    expect((missing as ApiError).status).toBe(404);
+  });
+
+  it('refuses what it cannot serve with clear 400/404s, never a 500', async () => {
+    const post = (path: string, body: unknown) =>
+      fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'x-goog-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const contents = [{ role: 'user', parts: [{ text: 'x' }] }];
+    const noSse = await post('/v1beta/models/gpt-4o-mini:streamGenerateContent', { contents });
+    expect(noSse.status).toBe(400);
+    expect((await noSse.json()).error).toMatchObject({ status: 'INVALID_ARGUMENT', message: expect.stringContaining('alt=sse') });
+    const search = await post('/v1beta/models/gpt-4o-mini:generateContent', { contents, tools: [{ googleSearch: {} }] });
+    expect(search.status).toBe(400);
+    const unknownMethod = await post('/v1beta/models/gpt-4o-mini:embedContent', { contents });
+    expect(unknownMethod.status).toBe(404);
+    expect((await unknownMethod.json()).error.status).toBe('NOT_FOUND');
+    for (const bad of [{}, { contents: [] }, { contents: 'hi' }, { contents: [{ role: 'user', parts: [{}] }] }, [1, 2]]) {
+      const res = await post('/v1beta/models/gpt-4o-mini:generateContent', bad);
+      expect(res.status).toBe(400);
+      expect((await res.json()).error).toMatchObject({ code: 400, status: 'INVALID_ARGUMENT' });
+    }
+  });
+});
