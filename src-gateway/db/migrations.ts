@@ -210,4 +210,44 @@ CREATE INDEX media_files_account ON media_files (account_id, seq);
 CREATE INDEX media_files_request ON media_files (request_id);
 `,
   },
+  {
+    version: 4,
+    name: 'media jobs',
+    sql: `
+-- Asynchronous video / music jobs. request_id is the job's usage row and the request_id of its hold, so settling is
+-- idempotent across restarts. 'submitting' = the upstream create call had not answered yet (failed after a crash).
+CREATE TABLE jobs (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL CHECK (kind IN ('video', 'music')),
+  account_id TEXT NOT NULL REFERENCES accounts(id),
+  key_id TEXT,
+  request_id TEXT NOT NULL UNIQUE,
+  model TEXT NOT NULL,
+  deployment_id TEXT,
+  deployment_name TEXT,
+  upstream_id TEXT,
+  status TEXT NOT NULL CHECK (status IN ('submitting', 'queued', 'in_progress', 'completed', 'failed', 'cancelled', 'expired')),
+  upstream_status TEXT,
+  progress INTEGER,
+  params TEXT NOT NULL,
+  hold_micros INTEGER NOT NULL DEFAULT 0,
+  cost_micros INTEGER NOT NULL DEFAULT 0,
+  result_file_id TEXT,
+  outputs TEXT NOT NULL DEFAULT '[]',
+  error_code TEXT,
+  error_message TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  poll_errors INTEGER NOT NULL DEFAULT 0,
+  next_poll_at INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  completed_at INTEGER,
+  expired_at INTEGER
+);
+CREATE INDEX jobs_account ON jobs (account_id, seq);
+CREATE INDEX jobs_due ON jobs (next_poll_at) WHERE status IN ('queued', 'in_progress');
+CREATE INDEX jobs_completed ON jobs (completed_at) WHERE status = 'completed';
+`,
+  },
 ];

@@ -189,8 +189,9 @@ export function parseGenerateContentRequest(body: unknown): GenerateContentReque
 export function geminiToChatRequest(body: unknown, model: string, stream: boolean): ChatRequest {
   const request = parseGenerateContentRequest(body);
   const g = request.generationConfig ?? {};
-  const ir: Record<string, unknown> = { model, messages: toMessages(request), ...toolsOf(request) };
-  if (ir.messages && (ir.messages as IRMessage[]).every((m) => m.role === 'system')) {
+  const messages = toMessages(request);
+  const ir: Record<string, unknown> = { model, messages, ...toolsOf(request) };
+  if (messages.every((m) => m.role === 'system')) {
     throw gatewayError('invalid_request', 'contents must hold at least one user turn with content.', { param: 'contents' });
   }
   if (g.maxOutputTokens !== undefined) ir.max_tokens = g.maxOutputTokens;

@@ -214,6 +214,19 @@ describe('@google/genai clients served by an Azure deployment', () => {
     expect(body).toEqual({ error: { code: 400, message: expect.stringContaining('generationConfig.temperature'), status: 'INVALID_ARGUMENT' } });
   });
 
+  it('ends a stream the upstream cut with an error event that the SDK raises as ApiError', async () => {
+    fake.setOptions({ reply: () => ({ content: 'one two three four five six', failAfterEvents: 4 }) });
+    const stream = await ai.models.generateContentStream({ model: 'gpt-4o-mini', contents: 'count' });
+    let text = '';
+    const failure = await (async () => {
+      for await (const chunk of stream) text += chunk.text ?? '';
+    })().catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(ApiError);
+    expect((failure as ApiError).status).toBe(502);
+    expect(text).toBe('one two');
+    expect((await gw.wallet()).locked_micros).toBe(0);
+  });
+
   it('lists and gets the served chat models as Google Model resources', async () => {
     const names: string[] = [];
     for await (const model of await ai.models.list()) names.push(model.name!);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type OpenAI from 'openai';
+import { GoogleGenAI } from '@google/genai';
 import { startGeminiFake, type GeminiFake } from '../support/fakes/gemini.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
@@ -262,6 +263,32 @@ describe('OpenAI clients served by a Gemini API deployment', () => {
     const after = await gw.wallet();
     expect(before.balance_micros - after.balance_micros).toBe(row.cost_micros);
     expect(after.locked_micros).toBe(0);
+  });
+
+  it('serves @google/genai clients end to end through the IR (Gemini in, Gemini out)', async () => {
+    fake.setOptions({ reply: () => ({ text: 'ja nein', functionCalls: [{ name: 'f', args: { k: 'v' } }], usage: { prompt: 30, candidates: 5, thoughts: 2 } }) });
+    const before = await gw.wallet();
+    const ai = new GoogleGenAI({ apiKey: key, httpOptions: { baseUrl: gw.url } });
+    const stream = await ai.models.generateContentStream({
+      model: 'gemini-2.5-flash',
+      contents: 'hi',
+      config: { tools: [{ functionDeclarations: [{ name: 'f', parametersJsonSchema: { type: 'object' } }] }] },
+    });
+    let text = '';
+    const calls = [];
+    let usage;
+    for await (const chunk of stream) {
+      // Reading .text of a part list with calls makes the SDK warn: take calls and text apart.
+      if (chunk.functionCalls) calls.push(...chunk.functionCalls);
+      else text += chunk.text ?? '';
+      usage = chunk.usageMetadata ?? usage;
+    }
+    expect(text).toBe('ja nein');
+    expect(calls).toEqual([{ id: expect.stringMatching(/^call_/), name: 'f', args: { k: 'v' } }]);
+    expect(usage).toEqual({ promptTokenCount: 30, candidatesTokenCount: 5, thoughtsTokenCount: 2, totalTokenCount: 37 });
+    expect(lastSent().body.tools).toEqual([{ functionDeclarations: [{ name: 'f', parametersJsonSchema: { type: 'object' } }] }]);
+    const after = await gw.wallet();
+    expect(before.balance_micros - after.balance_micros).toBe(costOf(30, 0, 7));
   });
 
   it('turns upstream failures into OpenAI-shaped errors', async () => {

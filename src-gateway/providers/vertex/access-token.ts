@@ -80,7 +80,3 @@ export async function vertexAccessToken(deploymentId: string, secret: string): P
   return token;
 }
 
-/** Forgets every cached client (tests, and a vault reload that replaced secrets). */
-export function clearVertexTokenCache(): void {
-  clients.clear();
-}

@@ -21,6 +21,7 @@ export function Shell({ mode, apiBase }: { mode: SessionMode; apiBase: string })
       <a className="skip-link" href="#main" onClick={(event) => (event.preventDefault(), mainRef.current?.focus())}>
         Skip to content
       </a>
+      <div className="nav-column">
       <nav className="nav" aria-label="Main">
         <div className="brand">
           <span className="brand-mark" aria-hidden="true">
@@ -49,6 +50,7 @@ export function Shell({ mode, apiBase }: { mode: SessionMode; apiBase: string })
           )}
         </footer>
       </nav>
+      </div>
       <main className="content" id="main" ref={mainRef} tabIndex={-1}>
         <Component key={current.id} />
       </main>

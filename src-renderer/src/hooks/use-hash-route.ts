@@ -1,4 +1,4 @@
-import { useSyncExternalStore } from 'react';
+import { useMemo, useSyncExternalStore } from 'react';
 
 function subscribe(onChange: () => void): () => void {
   window.addEventListener('hashchange', onChange);
@@ -19,7 +19,8 @@ export function useHashRoute(): string {
 /** Everything after the page id: `#/deployments/new` → `['new']`. */
 export function useHashSubpath(): string[] {
   const hash = useSyncExternalStore(subscribe, readHash);
-  return hash.replace(/^#\/?/, '').split('?')[0]!.split('/').slice(1).filter(Boolean);
+  // Same hash, same array: callers use it as an effect dependency.
+  return useMemo(() => hash.replace(/^#\/?/, '').split('?')[0]!.split('/').slice(1).filter(Boolean), [hash]);
 }
 
 export function hrefFor(pageId: string): string {

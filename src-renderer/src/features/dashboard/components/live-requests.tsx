@@ -35,7 +35,7 @@ export function LiveRequests() {
         <tbody>
           {requests.slice(0, 25).map((r) => (
             <tr key={r.id}>
-              <td className="num">{formatTime(r.created_at)}</td>
+              <td className="tabular">{formatTime(r.created_at)}</td>
               <td>
                 {r.model}
                 {r.deployment_name && <span className="muted"> · {r.deployment_name}</span>}

@@ -58,9 +58,12 @@ function Row({ row, onChanged }: { row: DeploymentWithHealth; onChanged: () => v
       </td>
       <td>
         {row.model}
-        <div className="small muted" title={row.endpoint}>
+        <div className="small muted">
           {row.deployment}
           {row.apiVersion ? ` · ${row.apiVersion}` : ''}
+        </div>
+        <div className="small muted truncate" title={row.endpoint}>
+          {row.endpoint.replace(/^https?:\/\//, '')}
         </div>
       </td>
       <td>
@@ -84,7 +87,7 @@ function Row({ row, onChanged }: { row: DeploymentWithHealth; onChanged: () => v
       </td>
       <td className="small">
         <div>
-          w{row.weight} · p{row.priority}
+          weight {row.weight} · priority {row.priority}
         </div>
         <div className="muted">p50 {formatDuration(live?.p50_latency_ms)}</div>
         <div className="muted">{live?.in_flight ?? 0} in flight</div>

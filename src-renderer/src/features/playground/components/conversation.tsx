@@ -115,10 +115,12 @@ export function Conversation() {
 
   if (turns.length === 0) {
     return (
+      <div className="conversation">
       <EmptyState title="Start a conversation">
         Pick a model, write a message and press Send (or Ctrl+Enter). Answers stream in as the upstream produces them, with
         the cost and latency of each turn.
       </EmptyState>
+      </div>
     );
   }
   return (

@@ -107,10 +107,16 @@ export function SettingsPanel() {
           ))}
         </select>
       </Field>
-      <label className="check">
-        <input type="checkbox" checked={params.fastMode} onChange={(e) => setParam('fastMode', e.target.checked)} />
-        Fast mode <span className="muted small">(service_tier: priority{selected && !selected.fastModeAvailable ? '; no deployment of this model has it on' : ''})</span>
-      </label>
+      <div>
+        <label className="check">
+          <input type="checkbox" checked={params.fastMode} onChange={(e) => setParam('fastMode', e.target.checked)} aria-describedby="fast-mode-hint" />
+          Fast mode
+        </label>
+        <small id="fast-mode-hint" className="muted small block check-hint">
+          Sends <code>service_tier: "priority"</code>
+          {selected && !selected.fastModeAvailable ? '; no deployment of this model has Fast mode on, so it is dropped' : ''}.
+        </small>
+      </div>
       <label className="check">
         <input type="checkbox" checked={params.stream} onChange={(e) => setParam('stream', e.target.checked)} />
         Stream the answer

@@ -62,7 +62,7 @@ export function RequestRecord({ linked }: { linked: LinkedRequest }) {
             <tbody>
               {linked.ledger.map((row) => (
                 <tr key={row.id}>
-                  <td className="small num">{formatDateTime(row.created_at)}</td>
+                  <td className="tabular small">{formatDateTime(row.created_at)}</td>
                   <td>{row.type}</td>
                   <td className="num">{formatUsd(row.amount_micros)}</td>
                   <td className="num">{formatUsd(row.balance_after_micros)}</td>

@@ -44,7 +44,7 @@ export function RequestLog({ log, filtered }: { log: ReturnType<typeof useReques
           <tbody>
             {log.rows.map((r) => (
               <tr key={r.id} data-request-id={r.id}>
-                <td className="num small">{formatDateTime(r.created_at)}</td>
+                <td className="tabular small">{formatDateTime(r.created_at)}</td>
                 <td>
                   <button type="button" className="link-button mono small" onClick={() => inspect(r.id)} aria-label={`Open request ${r.id}`}>
                     {r.id}

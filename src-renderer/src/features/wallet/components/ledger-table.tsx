@@ -48,7 +48,7 @@ export function LedgerTable({ ledger }: { ledger: ReturnType<typeof useLedger> }
           <tbody>
             {ledger.rows.map((row) => (
               <tr key={row.id}>
-                <td className="num small">{formatDateTime(row.created_at)}</td>
+                <td className="tabular small">{formatDateTime(row.created_at)}</td>
                 <td>
                   <Badge tone={row.type === 'top_up' ? 'ok' : row.type === 'adjustment' ? 'warn' : row.type === 'capture' ? 'info' : 'neutral'}>{TYPE_LABEL[row.type] ?? row.type}</Badge>
                 </td>
