@@ -235,7 +235,9 @@ async function route(call: ChatCall, deployments: readonly Deployment[], reply: 
 
     const text = await res.body.text().catch(() => '');
     const upstreamMessage = errorMessageOf(text);
-    if (res.status === 400 || res.status === 413 || res.status === 422) {
+    // Google answers a bad API key with 400 API_KEY_INVALID: that is the deployment's credentials, not the client's request.
+    const badCredentials = res.status === 400 && /API_KEY_INVALID|API key not valid/i.test(text);
+    if ((res.status === 400 && !badCredentials) || res.status === 413 || res.status === 422) {
       ctx.router.finish(reservation, 0, null, Date.now());
       throw gatewayError('invalid_request', `The upstream rejected the request: ${upstreamMessage}`, { param: errorParamOf(text) });
     }

