@@ -32,6 +32,10 @@ const REMEMBER_MIN_CHARS = 256;
 const REMEMBER_MAX_CHARS = 2_000_000;
 
 export function countTextTokens(text: string): number {
+  return countWithMemo(text);
+}
+
+function countWithMemo(text: string): number {
   if (text.length < REMEMBER_MIN_CHARS || text.length > TOKENIZE_LIMIT_CHARS) return countUncached(text);
   let count = recentCounts.get(text);
   if (count !== undefined) return count;
@@ -88,8 +92,20 @@ interface ContentPart {
   text?: unknown;
 }
 
+/**
+ * Characters one request may have tokenised exactly; past it, texts are bounded by their UTF-8 length. Without a budget
+ * a 10 MB body of many 24,000-character messages would hold the event loop for seconds.
+ */
+export const TOKENIZE_BUDGET_CHARS = 100_000;
+
 /** Token estimate of a chat prompt: messages (text and image parts), tool definitions. */
 export function estimateChatPromptTokens(messages: readonly unknown[], tools?: unknown): number {
+  let budget = TOKENIZE_BUDGET_CHARS;
+  const countTextTokens = (text: string): number => {
+    if (text.length > budget) return utf8Length(text);
+    budget -= text.length;
+    return countWithMemo(text);
+  };
   let total = TOKENS_PER_REPLY;
   for (const message of messages) {
     if (!message || typeof message !== 'object') continue;

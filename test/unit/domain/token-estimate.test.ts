@@ -178,3 +178,16 @@ describe('estimateChatPromptTokens', () => {
     });
   });
 });
+
+describe('tokenising budget per request', () => {
+  it('counts texts exactly up to the budget and bounds the rest by their UTF-8 length', async () => {
+    const { estimateChatPromptTokens, TOKENIZE_BUDGET_CHARS } = await import('../../../src-gateway/domain/token-estimate.js');
+    const text = 'the quick brown fox jumps over the lazy dog '.repeat(450).slice(0, 20_000);
+    const within = TOKENIZE_BUDGET_CHARS / text.length;
+    const messages = (n: number) => Array.from({ length: n }, (_, i) => ({ role: 'user', content: `${i % 10}${text.slice(1)}` }));
+    const exact = estimateChatPromptTokens(messages(within));
+    const withExtra = estimateChatPromptTokens(messages(within + 3));
+    expect(exact).toBeLessThan(within * text.length / 3);
+    expect(withExtra - exact).toBe(3 * (text.length + 4));
+  });
+});
