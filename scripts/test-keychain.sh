@@ -31,6 +31,6 @@ dbus-run-session -- sh -c '
     echo "test-keychain: gnome-keyring-daemon failed to start" >&2
     exit 2
   }
-  exec npx vitest run test/keychain "$@"
+  exec npx vitest run --config vitest.keychain.config.ts "$@"
 ' sh "$@" || status=$?
 exit "$status"

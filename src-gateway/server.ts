@@ -25,6 +25,9 @@ import { clientRoutes } from './routes/client-routes.js';
 import { mediaRoutes } from './routes/media-routes.js';
 import { fileRoutes } from './routes/file-routes.js';
 import { createMediaStore } from './media/store.js';
+import { createJobRunner } from './jobs/runner.js';
+import { jobRoutes } from './routes/job-routes.js';
+import { adminJobsRoutes } from './routes/admin-jobs-routes.js';
 import { geminiRoutes } from './routes/gemini-routes.js';
 import { anthropicRoutes } from './routes/anthropic-routes.js';
 import { responsesRoutes } from './routes/responses-routes.js';
@@ -148,6 +151,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     // The desktop window (app://omixa) and the renderer dev server are the only foreign origins allowed to call.
     if (origin && CORS_ORIGINS.has(origin)) {
       reply.header('access-control-allow-origin', origin).header('vary', 'Origin').header('access-control-expose-headers', 'x-omixa-request-id');
+      // Streams (chat SSE, the admin event feed) hijack the reply and write their own head: Node merges these in.
+      reply.raw.setHeader('access-control-allow-origin', origin).setHeader('access-control-expose-headers', 'x-omixa-request-id');
     }
   });
   app.options('/*', async (req, reply) => {
@@ -187,6 +192,10 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   await app.register(mediaRoutes, { prefix: '/v1', ctx, authenticate, media });
   await app.register(mediaRoutes, { prefix: '/api/v1', ctx, authenticate, media });
   await app.register(fileRoutes, { media });
+  const jobs = createJobRunner(ctx, media, options.env ?? process.env);
+  await app.register(jobRoutes, { prefix: '/v1', ctx, authenticate, jobs });
+  await app.register(jobRoutes, { prefix: '/api/v1', ctx, authenticate, jobs });
+  await app.register(adminJobsRoutes, { ctx, jobs, requireAdmin });
   await app.register(geminiRoutes, { ctx, authenticate });
   await app.register(anthropicRoutes, { prefix: '/v1', ctx, authenticate });
   await app.register(anthropicRoutes, { prefix: '/api/v1', ctx, authenticate });
@@ -222,7 +231,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       // fails (EADDRINUSE: a gateway already serves this data dir) must not release that gateway's holds in flight. The
       // ids are taken before listening so that calls this instance accepts are never among them.
       unlock = acquireDataDirLock(config.dataDir);
-      const unfinished = store.requests.pendingIds();
+      // Running media jobs keep their holds across restarts: the job runner resumes them.
+      const unfinished = jobs.claimRecovery(store.requests.pendingIds());
       let address: string;
       try {
         address = await app.listen({ host: config.host, port: config.port });
@@ -236,6 +246,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       app.log.info({ address, backend: vault.backend }, 'omixa gateway listening');
       const port = (app.server.address() as { port: number }).port;
       const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+      jobs.start(`http://${host}:${port}`);
       return { url: `http://${host}:${port}` };
     },
     async stop(drainMs = 10_000) {
@@ -247,6 +258,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         await Promise.race([Promise.allSettled([...ctx.inFlight]), new Promise((resolve) => setTimeout(resolve, drainMs).unref())]);
       }
       await closing;
+      await jobs.stop();
       await ctx.upstream.close();
       store.close();
       unlock();

@@ -172,6 +172,7 @@ export function createJobsRepository(db: Db, billing: BillingRepository) {
   );
   const nextDue = db.prepare<[], { at: number | null }>("SELECT MIN(next_poll_at) AS at FROM jobs WHERE status IN ('queued', 'in_progress')");
   const pollAllNow = db.prepare("UPDATE jobs SET next_poll_at = ? WHERE status IN ('queued', 'in_progress')");
+  const claim = db.prepare("UPDATE jobs SET next_poll_at = ? WHERE id = ? AND status IN ('queued', 'in_progress')");
   const submitting = db.prepare<[], JobRow>("SELECT * FROM jobs WHERE status = 'submitting'");
   const runningRequests = db.prepare<[], { request_id: string }>(`SELECT request_id FROM jobs WHERE status IN ${RUNNING}`);
   const expirable = db.prepare<[number, number], JobRow>("SELECT * FROM jobs WHERE status = 'completed' AND completed_at < ? ORDER BY completed_at LIMIT ?");
@@ -229,6 +230,8 @@ export function createJobsRepository(db: Db, billing: BillingRepository) {
     due: (now: number, limit: number): JobRecord[] => due.all(now, limit).map(toRecord),
     /** When the next running job is due, or null when none runs. */
     nextDueAt: (): number | null => nextDue.get()?.at ?? null,
+    /** Moves a job's next poll to `until` while it is being worked on, so the scheduler does not pick it twice. */
+    claim: (id: string, until: number): boolean => claim.run(until, id).changes === 1,
     /** After a restart: every running job is polled at once. */
     pollAllAt: (at: number): number => pollAllNow.run(at).changes,
     /** Jobs whose upstream create call never answered (left by a crash). */

@@ -50,7 +50,7 @@ CREATE TABLE client_keys (
 
 -- Append-only: every money move is one row, written in the same transaction as the wallet change.
 CREATE TABLE ledger (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq INTEGER PRIMARY KEY,
   id TEXT NOT NULL UNIQUE,
   account_id TEXT NOT NULL REFERENCES accounts(id),
   type TEXT NOT NULL CHECK (type IN ('top_up', 'hold', 'capture', 'release', 'adjustment')),
@@ -78,7 +78,7 @@ CREATE TABLE holds (
 CREATE INDEX holds_active ON holds (status) WHERE status = 'active';
 
 CREATE TABLE requests (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq INTEGER PRIMARY KEY,
   id TEXT NOT NULL UNIQUE,
   account_id TEXT NOT NULL,
   key_id TEXT,
@@ -164,7 +164,7 @@ CREATE INDEX deployments_model ON deployments (model);
     name: 'support tickets',
     sql: `
 CREATE TABLE tickets (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq INTEGER PRIMARY KEY,
   id TEXT NOT NULL UNIQUE,
   account_id TEXT NOT NULL REFERENCES accounts(id),
   key_id TEXT,
@@ -176,7 +176,7 @@ CREATE TABLE tickets (
 CREATE INDEX tickets_account ON tickets (account_id, seq);
 
 CREATE TABLE ticket_messages (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq INTEGER PRIMARY KEY,
   ticket_id TEXT NOT NULL REFERENCES tickets(id),
   author TEXT NOT NULL CHECK (author IN ('client', 'admin')),
   body TEXT NOT NULL,
@@ -198,7 +198,7 @@ CREATE TABLE ticket_requests (
 -- Files the gateway produced (images, audio…), served at /files/{id}. The bytes live in DATA_DIR/media/{id};
 -- the id is the capability (>= 128 random bits), so there is no owner check on download.
 CREATE TABLE media_files (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq INTEGER PRIMARY KEY,
   id TEXT NOT NULL UNIQUE,
   account_id TEXT NOT NULL,
   request_id TEXT,
@@ -217,7 +217,7 @@ CREATE INDEX media_files_request ON media_files (request_id);
 -- Asynchronous video / music jobs. request_id is the job's usage row and the request_id of its hold, so settling is
 -- idempotent across restarts. 'submitting' = the upstream create call had not answered yet (failed after a crash).
 CREATE TABLE jobs (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq INTEGER PRIMARY KEY,
   id TEXT NOT NULL UNIQUE,
   kind TEXT NOT NULL CHECK (kind IN ('video', 'music')),
   account_id TEXT NOT NULL REFERENCES accounts(id),

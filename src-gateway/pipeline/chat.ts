@@ -7,7 +7,7 @@ import type { SseEvent } from '../streaming/sse-decoder.js';
 import { estimateChatPromptTokens, countTextTokens } from '../domain/token-estimate.js';
 import { tokenCostMicros, tokenHoldMicros, type TokenUsage } from '../domain/pricing.js';
 import { InsufficientBalanceError } from '../db/wallet-repository.js';
-import type { NewRequest, RequestOutcome } from '../db/requests-repository.js';
+import type { NewRequest, RequestOutcome, UsageRecord } from '../db/requests-repository.js';
 import type { Deployment } from '../db/deployments-repository.js';
 import type { ModelRecord } from '../db/catalog-repository.js';
 import { providerFor } from '../providers/index.js';
@@ -53,8 +53,11 @@ class ChatCall {
     return Math.round(performance.now() - this.startedAt);
   }
 
-  /** Settles the hold and writes the usage row; the cost comes from `usage` (0 when none). */
-  finish(outcome: Omit<RequestOutcome, 'finishedAt' | 'latencyMs' | 'attempts' | 'deploymentId' | 'deploymentName'>, usage?: TokenUsage): void {
+  /** The usage row as opened, to build the finished record without reading it back. */
+  opened: NewRequest | undefined;
+
+  /** Settles the hold and writes the usage row; the cost comes from `usage` (0 when none). Resolves once committed. */
+  async finish(outcome: Omit<RequestOutcome, 'finishedAt' | 'latencyMs' | 'attempts' | 'deploymentId' | 'deploymentName'>, usage?: TokenUsage): Promise<void> {
     const cost = usage ? tokenCostMicros(usage, this.model.price) : 0;
     const usedTokens = (usage?.promptTokens ?? 0) + (usage?.completionTokens ?? 0);
     if (this.reservation) this.ctx.router.finish(this.reservation, usedTokens, outcome.ttftMs ?? this.elapsed(), Date.now());
@@ -75,16 +78,17 @@ class ChatCall {
       deploymentName: this.deployment?.name ?? null,
       finishedAt: Date.now(),
     };
+    let settled: Awaited<ReturnType<PipelineContext['store']['billing']['closeBatched']>>;
     try {
-      this.ctx.store.billing.close(this.id, full, cost);
+      settled = await this.ctx.store.billing.closeBatched(this.id, full, cost);
     } catch (err) {
       this.ctx.log.error({ err, reqId: this.id }, 'billing close failed');
       throw err;
     }
-    const record = this.ctx.store.requests.get(this.id);
-    if (record) this.ctx.events.emit('request', record);
+    const captured = settled?.capturedMicros ?? 0;
+    if (this.opened) this.ctx.events.emit('request', usageRecord(this.opened, full, captured, settled?.shortfallMicros ?? 0));
     this.ctx.log.info(
-      { reqId: this.id, model: this.model.id, deployment: full.deploymentName, status: full.status, http: full.httpStatus, ms: full.latencyMs, cost_micros: record?.cost_micros },
+      { reqId: this.id, model: this.model.id, deployment: full.deploymentName, status: full.status, http: full.httpStatus, ms: full.latencyMs, cost_micros: captured },
       'chat request finished',
     );
   }
@@ -147,16 +151,17 @@ export async function handleChat(ctx: PipelineContext, principal: Principal, req
     createdAt: Date.now(),
   };
   try {
-    ctx.store.billing.open(newRequest);
+    await ctx.store.billing.openBatched(newRequest);
   } catch (err) {
     if (!(err instanceof InsufficientBalanceError)) throw err;
     if (admission) ctx.limiter.cancel(admission, Date.now());
-    ctx.store.billing.recordRefused(newRequest, { status: 'error', httpStatus: 402, errorCode: 'insufficient_balance', finishedAt: Date.now() });
+    await ctx.store.billing.recordRefusedBatched(newRequest, { status: 'error', httpStatus: 402, errorCode: 'insufficient_balance', finishedAt: Date.now() });
     throw gatewayError('insufficient_balance');
   }
 
   const call = new ChatCall(ctx, req.id, request, model, promptEstimate, inbound);
   call.admission = admission;
+  call.opened = newRequest;
   reply.raw.on('close', () => {
     if (!reply.raw.writableFinished) {
       call.clientGone = true;
@@ -169,7 +174,7 @@ export async function handleChat(ctx: PipelineContext, principal: Principal, req
   } catch (err) {
     const error = err instanceof GatewayError ? err : gatewayError('internal_error');
     if (!(err instanceof GatewayError)) ctx.log.error({ err, reqId: req.id }, 'chat request failed');
-    call.finish({ status: call.clientGone ? 'cancelled' : 'error', httpStatus: error.status, errorCode: error.code, errorMessage: error.message });
+    await call.finish({ status: call.clientGone ? 'cancelled' : 'error', httpStatus: error.status, errorCode: error.code, errorMessage: error.message });
     throw error;
   }
 }
@@ -268,7 +273,7 @@ async function forwardJson(call: ChatCall, res: UpstreamResponse, reply: Fastify
   }
   const reported = parseOpenAiUsage(ir.usage);
   const usage = reported ?? call.localUsage(completionText(ir));
-  call.finish({ status: 'ok', httpStatus: 200, ttftMs: call.elapsed(), usageSource: reported ? 'upstream' : 'local' }, usage);
+  await call.finish({ status: 'ok', httpStatus: 200, ttftMs: call.elapsed(), usageSource: reported ? 'upstream' : 'local' }, usage);
   reply.code(200).header('content-type', 'application/json');
   // An OpenAI client of an OpenAI-format upstream gets the upstream bytes untouched.
   if (call.inbound.passthrough && !provider.chatResponse) await reply.send(text);
@@ -366,15 +371,15 @@ async function forwardStream(call: ChatCall, res: UpstreamResponse, reply: Fasti
   const usageSource = usage ? 'upstream' : 'local';
   if (call.clientGone || (writer.closed && !done)) {
     res.body.destroy();
-    call.finish({ status: 'cancelled', httpStatus: 499, ttftMs, usageSource, errorCode: 'client_closed', errorMessage: 'The client closed the connection.' }, billed);
+    await call.finish({ status: 'cancelled', httpStatus: 499, ttftMs, usageSource, errorCode: 'client_closed', errorMessage: 'The client closed the connection.' }, billed);
   } else if (!done || upstreamFailure) {
     const error = gatewayError('upstream_error', 'The upstream stream ended before it was complete.');
     if (passthrough) writer.writeData(JSON.stringify(openAiErrorBody(error)));
     else for (const event of out.error(error.message, error.code)) writer.writeEvent(event);
-    call.finish({ status: 'error', httpStatus: 200, ttftMs, usageSource, errorCode: error.code, errorMessage: error.message }, billed);
+    await call.finish({ status: 'error', httpStatus: 200, ttftMs, usageSource, errorCode: error.code, errorMessage: error.message }, billed);
   } else {
     if (!passthrough) for (const event of out.done()) writer.writeEvent(event);
-    call.finish({ status: 'ok', httpStatus: 200, ttftMs, usageSource }, billed);
+    await call.finish({ status: 'ok', httpStatus: 200, ttftMs, usageSource }, billed);
   }
   writer.end();
 }
@@ -421,4 +426,38 @@ function errorParamOf(text: string): string | null {
   } catch {
     return null;
   }
+}
+
+/** The finished usage row, built from what was written (the dashboard feed and metrics read it). */
+function usageRecord(opened: NewRequest, outcome: RequestOutcome, costMicros: number, shortfallMicros: number): UsageRecord {
+  const prompt = outcome.promptTokens ?? 0;
+  const completion = outcome.completionTokens ?? 0;
+  return {
+    id: opened.id,
+    created_at: Math.floor(opened.createdAt / 1000),
+    account_id: opened.accountId,
+    key_id: opened.keyId,
+    source: opened.source,
+    model: opened.model,
+    endpoint: opened.endpoint,
+    status: outcome.status,
+    http_status: outcome.httpStatus,
+    stream: opened.stream,
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    cached_tokens: outcome.cachedTokens ?? 0,
+    reasoning_tokens: outcome.reasoningTokens ?? 0,
+    total_tokens: prompt + completion,
+    cost_micros: costMicros,
+    hold_micros: opened.holdMicros,
+    shortfall_micros: shortfallMicros,
+    latency_ms: outcome.latencyMs ?? null,
+    ttft_ms: outcome.ttftMs ?? null,
+    error_code: outcome.errorCode ?? null,
+    error_message: outcome.errorMessage ?? null,
+    deployment_id: outcome.deploymentId ?? null,
+    deployment_name: outcome.deploymentName ?? null,
+    attempts: outcome.attempts ?? 0,
+    usage_source: outcome.usageSource ?? null,
+  };
 }

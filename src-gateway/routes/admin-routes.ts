@@ -271,8 +271,11 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRouteOptio
     writer.open();
     const onRequest = (record: UsageRecord) => writer.writeEvent(`event: request\ndata: ${JSON.stringify(record)}`);
     ctx.events.on('request', onRequest);
+    const onJob = (job: unknown) => writer.writeEvent(`event: job\ndata: ${JSON.stringify(job)}`);
+    ctx.events.on('job', onJob);
     reply.raw.on('close', () => {
       ctx.events.off('request', onRequest);
+      ctx.events.off('job', onJob);
       writer.end();
     });
   });

@@ -46,6 +46,8 @@ async function open(pageId: string): Promise<void> {
 async function screenshotBothSchemes(name: string): Promise<void> {
   await expect(page.locator('.state-loading')).toHaveCount(0);
   await page.mouse.move(0, 0);
+  // The navigation is sticky: capture from the top so it sits where a person sees it.
+  await page.evaluate(() => window.scrollTo(0, 0));
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
     await page.waitForTimeout(150);
@@ -269,6 +271,21 @@ test('the dashboard shows live requests from the event feed and spend today', as
   await expect(page.getByTestId('spend-today')).toContainText(/\$0\.\d+/);
 });
 
+test('catalog: edits a model price', async () => {
+  await open('catalog');
+  await page.getByLabel('Search models').fill('gpt-4o-mini');
+  const row = page.getByTestId('model-gpt-4o-mini');
+  await expect(row).toContainText('1 enabled');
+  await row.getByRole('button', { name: 'Edit prices of gpt-4o-mini' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Prices of gpt-4o-mini' });
+  await dialog.getByLabel('Output (per 1M tokens)').fill('0.8');
+  await dialog.getByRole('button', { name: 'Save prices' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(row).toContainText('$0.80');
+  const models = (await admin('GET', '/admin/api/models')).json.data as { id: string; pricing: Record<string, number> }[];
+  expect(models.find((m) => m.id === 'gpt-4o-mini')?.pricing.output_per_mtok).toBe(0.8);
+});
+
 test('media: the empty state, then a generated image appears and opens', async () => {
   await open('media');
   await expect(page.getByTestId('empty-state')).toContainText('No media yet');
@@ -322,6 +339,20 @@ test('support: answers a ticket a client opened and shows the linked request rec
   await expect(thread).toContainText('This ticket is closed.');
 });
 
+test('keys: revokes a key, which then stops working', async () => {
+  const throwaway = (await admin('POST', '/admin/api/keys', { name: 'throwaway' })).json.key as string;
+  await open('keys');
+  const row = page.getByTestId('key-throwaway');
+  await row.getByRole('button', { name: 'Revoke throwaway' }).click();
+  await page.getByRole('dialog', { name: 'Revoke throwaway?' }).getByRole('button', { name: 'Revoke key' }).click();
+  await expect(row).toBeHidden();
+  await page.getByLabel('Show revoked keys').check();
+  await expect(page.getByTestId('key-throwaway')).toContainText('Revoked');
+  const refused = await fetch(`${URL}/v1/models`, { headers: { authorization: `Bearer ${throwaway}` } });
+  expect(refused.status).toBe(401);
+  await page.getByLabel('Show revoked keys').uncheck();
+});
+
 test('settings: switches, streaming knobs, theme toggle', async () => {
   await open('settings');
   await expect(page.getByText('AZURE_STREAM_HEARTBEAT_SECONDS')).toBeVisible();
@@ -349,7 +380,10 @@ test('every page in light and dark, keyboard reachable', async () => {
   }
   // The navigation is reachable from the keyboard, with a visible focus ring.
   await open('dashboard');
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'Dashboard', level: 1 })).toBeVisible();
   await page.keyboard.press('Tab');
+  await expect(page.locator(':focus')).toHaveText('Skip to content');
   await page.keyboard.press('Tab');
   const focused = page.locator(':focus');
   await expect(focused).toHaveText('Dashboard');
@@ -369,7 +403,9 @@ test('rotating the admin token makes the console ask for the new one', async () 
   expect((await admin('GET', '/admin/api/settings')).status).toBe(401);
   await page.getByLabel('Admin token').fill(newToken);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('heading', { name: 'Dashboard', level: 1 })).toBeVisible();
+  // Back where the admin was, working with the new token.
+  await expect(page.getByRole('heading', { name: 'Settings', level: 1 })).toBeVisible();
+  await expect(page.getByText('AZURE_STREAM_HEARTBEAT_SECONDS')).toBeVisible();
   expect((await admin('GET', '/admin/api/settings', undefined, newToken)).status).toBe(200);
 });
 

@@ -68,8 +68,8 @@ export function veoOperationState(body: unknown, samples: (response: Record<stri
   const inner = objectOf(response.generateVideoResponse ?? response);
   const reasons = Array.isArray(inner.raiMediaFilteredReasons) ? inner.raiMediaFilteredReasons.filter((r) => typeof r === 'string') : [];
   const filtered = numberField(inner.raiMediaFilteredCount) ?? 0;
-  const error = filtered > 0 ? `The upstream content filter blocked the video${reasons.length ? `: ${reasons.join(' ')}` : '.'}` : 'The upstream finished without a video.';
-  return { state: 'failed', upstreamStatus: 'done', error };
+  const why = filtered > 0 ? `The upstream content filter blocked the video${reasons.length ? `: ${reasons.join(' ')}` : '.'}` : 'The upstream finished without a video.';
+  return { state: 'failed', upstreamStatus: 'done', error: why };
 }
 
 /** Gemini API samples: `generateVideoResponse.generatedSamples[].video` with a `uri` (or inline `encodedVideo`). */
@@ -120,9 +120,10 @@ export const geminiVeoProvider: JobProvider = {
     return { method: 'GET', url: `${geminiBase(deployment)}/v1beta/${name}`, headers: { 'x-goog-api-key': secret } };
   },
   status: (body) => veoOperationState(body, geminiSamples),
-  download({ deployment, secret }, output) {
+  download({ deployment, secret }, output): JobCall {
     const url = output.url ?? '';
-    return { method: 'GET', url, headers: sameOrigin(url, geminiBase(deployment)) ? { 'x-goog-api-key': secret } : {} };
+    const headers: Record<string, string> = sameOrigin(url, geminiBase(deployment)) ? { 'x-goog-api-key': secret } : {};
+    return { method: 'GET', url, headers };
   },
 };
 

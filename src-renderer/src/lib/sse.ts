@@ -16,6 +16,23 @@ export async function* readSse(body: ReadableStream<Uint8Array>, signal?: AbortS
   let buffer = '';
   let event = '';
   let data: string[] = [];
+  /** Applies one line; returns the event a blank line completes. */
+  const takeLine = (line: string): SseEvent | undefined => {
+    if (line === '') {
+      const done = data.length > 0 ? { event: event || 'message', data: data.join('\n') } : undefined;
+      event = '';
+      data = [];
+      return done;
+    }
+    if (line.startsWith(':')) return undefined;
+    const colon = line.indexOf(':');
+    const field = colon === -1 ? line : line.slice(0, colon);
+    const raw = colon === -1 ? '' : line.slice(colon + 1);
+    const text = raw.startsWith(' ') ? raw.slice(1) : raw;
+    if (field === 'data') data.push(text);
+    else if (field === 'event') event = text;
+    return undefined;
+  };
   try {
     for (;;) {
       const { value, done } = await reader.read();
@@ -26,19 +43,15 @@ export async function* readSse(body: ReadableStream<Uint8Array>, signal?: AbortS
       while ((match = /\r\n|\n|\r(?=[^\n])/.exec(buffer))) {
         const line = buffer.slice(0, match.index);
         buffer = buffer.slice(match.index + match[0].length);
-        if (line === '') {
-          if (data.length > 0) yield { event: event || 'message', data: data.join('\n') };
-          event = '';
-          data = [];
-        } else if (!line.startsWith(':')) {
-          const colon = line.indexOf(':');
-          const field = colon === -1 ? line : line.slice(0, colon);
-          const raw = colon === -1 ? '' : line.slice(colon + 1);
-          const text = raw.startsWith(' ') ? raw.slice(1) : raw;
-          if (field === 'data') data.push(text);
-          else if (field === 'event') event = text;
-        }
+        const complete = takeLine(line);
+        if (complete) yield complete;
       }
+    }
+    // Lenient at the end of the body: an unterminated last line and event still count.
+    buffer += decoder.decode();
+    for (const line of buffer.split(/\r\n|\n|\r/)) {
+      const complete = takeLine(line);
+      if (complete) yield complete;
     }
     if (data.length > 0) yield { event: event || 'message', data: data.join('\n') };
   } finally {

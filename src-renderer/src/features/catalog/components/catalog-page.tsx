@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { useEffect, useMemo } from 'react';
 import { Badge } from '../../../components/badge';
 import { Dialog } from '../../../components/dialog';
 import { PageHeader } from '../../../components/page-header';
@@ -100,6 +100,7 @@ export function CatalogPage() {
   const catalog = useRequest(listCatalog, { pollMs: 30_000 });
   const { search, modality, servedOnly, editing, notice, setSearch, setModality, setServedOnly, edit, setNotice } = useCatalogUiStore();
   const modalities = useMemo(() => (catalog.status === 'success' ? [...new Set(catalog.data.map((m) => m.modality))].sort() : []), [catalog]);
+  useEffect(() => () => useCatalogUiStore.getState().edit(null), []);
   const editingModel = catalog.status === 'success' ? catalog.data.find((m) => m.id === editing) : undefined;
 
   return (

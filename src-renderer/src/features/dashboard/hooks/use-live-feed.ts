@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { getRecentRequests } from '../api/get-recent-requests';
 import { streamRequestEvents } from '../api/stream-events';
 import { useLiveFeedStore } from '../stores/live-feed-store';
 
@@ -6,7 +7,7 @@ import { useLiveFeedStore } from '../stores/live-feed-store';
 export function useLiveFeed(): void {
   useEffect(() => {
     const controller = new AbortController();
-    const { setConnection, push } = useLiveFeedStore.getState();
+    const { setConnection, push, seed } = useLiveFeedStore.getState();
     let delay = 1000;
     let timer: number | undefined;
 
@@ -17,6 +18,8 @@ export function useLiveFeed(): void {
         () => {
           delay = 1000;
           setConnection('live');
+          // Requests that finished while nobody was listening: from the log, merged by id with live events.
+          getRecentRequests(controller.signal).then(seed, () => undefined);
         },
         push,
       )

@@ -13,6 +13,8 @@ interface LiveFeedStore {
   version: number;
   setConnection(connection: FeedConnection): void;
   push(record: UsageRecord): void;
+  /** Merges rows fetched from the request log (newest first) with what the feed already has. */
+  seed(records: UsageRecord[]): void;
 }
 
 /** The dashboard's live request feed; kept across page visits so the list is not empty on return. */
@@ -26,4 +28,11 @@ export const useLiveFeedStore = create<LiveFeedStore>()((set) => ({
       requests: [record, ...state.requests.filter((r) => r.id !== record.id)].slice(0, KEEP),
       version: state.version + 1,
     })),
+  seed: (records) =>
+    set((state) => {
+      const known = new Set(state.requests.map((r) => r.id));
+      // Both lists are newest first; a stable sort keeps that order within one second.
+      const merged = [...state.requests, ...records.filter((r) => !known.has(r.id))].sort((a, b) => b.created_at - a.created_at);
+      return { requests: merged.slice(0, KEEP) };
+    }),
 }));

@@ -17,6 +17,13 @@ export function DeploymentsPage() {
   const { editor, openEditor, removing, askRemove, notice, setNotice } = useDeploymentsUiStore();
   const subpath = useHashSubpath();
 
+  // Dialogs do not outlive the page: coming back later starts from the list.
+  useEffect(() => () => {
+    const ui = useDeploymentsUiStore.getState();
+    ui.openEditor(null);
+    ui.askRemove(null);
+  }, []);
+
   // `#/deployments/new` (from the first-run guide) opens the add form.
   useEffect(() => {
     if (subpath[0] === 'new') openEditor({ mode: 'add' });

@@ -80,8 +80,16 @@ export function KeysPage() {
   useEffect(() => {
     if (subpath[0] === 'new') setCreating(true);
   }, [subpath, setCreating]);
-  // A created key never outlives the page: leaving it forgets the key.
-  useEffect(() => () => useKeysUiStore.getState().forget(), []);
+  // A created key never outlives the page: leaving it forgets the key (and closes any dialog).
+  useEffect(
+    () => () => {
+      const ui = useKeysUiStore.getState();
+      ui.forget();
+      ui.setCreating(false);
+      ui.askRevoke(null);
+    },
+    [],
+  );
 
   const closeCreate = () => {
     setCreating(false);

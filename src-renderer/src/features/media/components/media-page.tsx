@@ -1,4 +1,4 @@
-import { useCallback } from 'react';
+import { useCallback, useEffect } from 'react';
 import { CopyButton } from '../../../components/copy-button';
 import { Dialog } from '../../../components/dialog';
 import { PageHeader } from '../../../components/page-header';
@@ -17,6 +17,8 @@ const KINDS: { id: MediaKind; label: string }[] = [
   { id: 'audio', label: 'Audio' },
   { id: 'video', label: 'Video' },
 ];
+
+const KIND_TITLE = { image: 'Image', audio: 'Audio', video: 'Video', file: 'File' } as const;
 
 function Viewer({ item }: { item: MediaItem }) {
   const url = gatewayUrl(item.url);
@@ -70,7 +72,8 @@ function Viewer({ item }: { item: MediaItem }) {
 export function MediaPage() {
   const { kind, setKind, open, setOpen } = useMediaUiStore();
   const fetchPage = useCallback((cursor: string | null, signal?: AbortSignal) => listMedia(kind, cursor, signal), [kind]);
-  const media = useCursorList(fetchPage, { pollMs: 10_000 });
+  const media = useCursorList(fetchPage, { pollMs: 4_000 });
+  useEffect(() => () => useMediaUiStore.getState().setOpen(null), []);
   const opened = media.rows.find((m) => m.id === open);
 
   return (
@@ -124,7 +127,7 @@ export function MediaPage() {
           </div>
         </>
       )}
-      <Dialog open={opened !== undefined} title={opened ? `${mediaKindOf(opened.content_type)} · ${opened.model ?? opened.id}` : 'Media'} onClose={() => setOpen(null)} wide>
+      <Dialog open={opened !== undefined} title={opened ? `${KIND_TITLE[mediaKindOf(opened.content_type)]} · ${opened.model ?? opened.id}` : 'Media'} onClose={() => setOpen(null)} wide>
         {opened && <Viewer item={opened} />}
       </Dialog>
     </section>

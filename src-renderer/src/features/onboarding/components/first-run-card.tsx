@@ -37,8 +37,9 @@ function Step({ index, title, done, current, children }: StepProps) {
  */
 export function FirstRunCard() {
   const load = useCallback((signal: AbortSignal) => getSetupProgress(signal), []);
-  const progress = useRequest(load, { pollMs: 5_000 });
   const dismissed = useFirstRunStore((store) => store.dismissed);
+  // Once dismissed the card only has to notice the last deployment going away.
+  const progress = useRequest(load, { pollMs: dismissed ? 30_000 : 5_000 });
   const dismiss = useFirstRunStore((store) => store.dismiss);
   const [language, setLanguage] = useState<SnippetLanguage>('python');
 

@@ -67,7 +67,7 @@ function Assistant({ turn }: { turn: AssistantTurn }) {
   return (
     <article className="turn turn-assistant" aria-busy={live} data-status={turn.status}>
       <header className="turn-role">
-        Assistant <span className="muted">· {turn.model}</span>
+        Assistant <span className="muted">{turn.model}</span>
         {live && (
           <span className="streaming" role="status" data-testid="streaming-indicator">
             <span className="spinner" aria-hidden="true" /> {turn.status === 'waiting' ? 'Waiting for the first token…' : 'Streaming…'}
@@ -105,12 +105,14 @@ function Assistant({ turn }: { turn: AssistantTurn }) {
 /** The transcript; follows the end while an answer streams in. */
 export function Conversation() {
   const turns = usePlaygroundStore((s) => s.turns);
-  const endRef = useRef<HTMLDivElement>(null);
+  const listRef = useRef<HTMLDivElement>(null);
   const last = turns[turns.length - 1];
   const lastLength = last && last.role === 'assistant' ? last.content.length + last.toolCalls.length : 0;
 
+  // Follow the end of the transcript (inside its own scroll box, never the window).
   useEffect(() => {
-    endRef.current?.scrollIntoView({ block: 'nearest' });
+    const list = listRef.current;
+    if (list) list.scrollTop = list.scrollHeight;
   }, [turns.length, lastLength]);
 
   if (turns.length === 0) {
@@ -124,7 +126,7 @@ export function Conversation() {
     );
   }
   return (
-    <div className="conversation" aria-live="off">
+    <div className="conversation" aria-live="off" ref={listRef}>
       {turns.map((turn) =>
         turn.role === 'user' ? (
           <article key={turn.id} className="turn turn-user">
@@ -135,7 +137,6 @@ export function Conversation() {
           <Assistant key={turn.id} turn={turn} />
         ),
       )}
-      <div ref={endRef} />
     </div>
   );
 }

@@ -16,13 +16,13 @@ export function PlaygroundPage() {
       <div className="playground">
         <div className="playground-side">
           <SettingsPanel />
-          <CodeSnippets />
         </div>
         <div className="playground-main panel">
           <Conversation />
           <Composer busy={busy} onSend={send} onStop={stop} />
         </div>
       </div>
+      <CodeSnippets />
     </section>
   );
 }

@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { CodeBlock } from '../../../components/code-block';
 import { ConfirmDialog } from '../../../components/dialog';
 import { PageHeader } from '../../../components/page-header';
@@ -28,16 +28,38 @@ function ReadOnly({ rows }: { rows: [string, ReactNode, string?][] }) {
   );
 }
 
+type Switches = { require_signature?: boolean; self_top_up?: boolean };
+
 function Toggles({ settings, onSaved }: { settings: GatewaySettings; onSaved: () => void }) {
-  const save = useAction(async (patch: { require_signature?: boolean; self_top_up?: boolean }) => {
-    await updateSettings(patch);
+  // The switch moves at once; a refused change moves it back.
+  const [optimistic, setOptimistic] = useState<Switches>({});
+  const save = useAction(async (patch: Switches) => {
+    setOptimistic((o) => ({ ...o, ...patch }));
+    try {
+      await updateSettings(patch);
+    } catch (err) {
+      setOptimistic((o) => {
+        const next = { ...o };
+        for (const key of Object.keys(patch) as (keyof Switches)[]) delete next[key];
+        return next;
+      });
+      throw err;
+    }
     onSaved();
     return true;
   });
+  const value = (key: keyof Switches) => optimistic[key] ?? settings[key];
+  // Once the server's settings agree, they are the truth again (another admin may change them later).
+  useEffect(() => {
+    setOptimistic((o) => {
+      const keys = (Object.keys(o) as (keyof Switches)[]).filter((k) => o[k] !== settings[k]);
+      return keys.length === Object.keys(o).length ? o : Object.fromEntries(keys.map((k) => [k, o[k]]));
+    });
+  }, [settings]);
   return (
     <>
       <label className="switch">
-        <input type="checkbox" role="switch" checked={settings.require_signature} disabled={save.pending} onChange={(e) => void save.run({ require_signature: e.target.checked })} />
+        <input type="checkbox" role="switch" checked={value('require_signature')} onChange={(e) => void save.run({ require_signature: e.target.checked })} />
         <span>
           <strong>Require HMAC signatures</strong>
           <span className="muted small block">
@@ -46,7 +68,7 @@ function Toggles({ settings, onSaved }: { settings: GatewaySettings; onSaved: ()
         </span>
       </label>
       <label className="switch">
-        <input type="checkbox" role="switch" checked={settings.self_top_up} disabled={save.pending} onChange={(e) => void save.run({ self_top_up: e.target.checked })} />
+        <input type="checkbox" role="switch" checked={value('self_top_up')} onChange={(e) => void save.run({ self_top_up: e.target.checked })} />
         <span>
           <strong>Allow self top-up</strong>
           <span className="muted small block">

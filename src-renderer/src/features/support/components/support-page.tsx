@@ -21,6 +21,7 @@ export function SupportPage() {
   const fetchPage = useCallback((cursor: string | null, signal?: AbortSignal) => listTickets(status, cursor, signal), [status]);
   const tickets = useCursorList(fetchPage, { pollMs: 5_000 });
 
+  useEffect(() => () => useSupportUiStore.getState().openRecord(null), []);
   useEffect(() => {
     if (tickets.status === 'ready' && tickets.rows.length > 0 && !tickets.rows.some((t) => t.id === selected)) select(tickets.rows[0].id);
   }, [tickets.status, tickets.rows, selected, select]);

@@ -1,4 +1,4 @@
-import { useCallback, useMemo } from 'react';
+import { useCallback, useEffect, useMemo } from 'react';
 import { PageHeader } from '../../../components/page-header';
 import { RequestView } from '../../../components/states';
 import { useRequest } from '../../../hooks/use-request';
@@ -69,6 +69,7 @@ export function UsagePage() {
   const rollups = useRequest(loadRollups, { pollMs: POLL_MS });
   const catalog = useRequest(useCallback((signal: AbortSignal) => listModelIds(signal), []));
   const log = useRequestLog(filters, POLL_MS);
+  useEffect(() => () => useUsageUiStore.getState().inspect(null), []);
 
   const shaped = useMemo(() => {
     if (rollups.status !== 'success') return undefined;

@@ -25,7 +25,8 @@ export function bucketLabel(bucket: string, granularity: 'hour' | 'day'): string
   const d = new Date(bucket);
   return granularity === 'hour'
     ? d.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' })
-    : d.toLocaleDateString('en-US', { month: 'short', day: 'numeric' });
+    : // Day buckets are UTC days: label them as such, or a negative offset would show the day before.
+      d.toLocaleDateString('en-US', { month: 'short', day: 'numeric', timeZone: 'UTC' });
 }
 
 export interface BucketPoint {

@@ -57,7 +57,7 @@ export function LedgerTable({ ledger }: { ledger: ReturnType<typeof useLedger> }
                 </td>
                 <td className="num">{formatUsd(row.balance_after_micros)}</td>
                 <td className="num">{formatUsd(row.locked_after_micros)}</td>
-                <td className="small">{row.request_id ? <code>{row.request_id}</code> : <span className="muted">—</span>}</td>
+                <td className="small">{row.request_id ? <code title={row.request_id}>{row.request_id}</code> : <span className="muted">—</span>}</td>
                 <td className="small">{row.note ?? ''}</td>
               </tr>
             ))}

@@ -143,6 +143,7 @@ export function WalletPage() {
   const accounts = useRequest(listAccounts, { pollMs: 4_000 });
   const { selected, select, creatingAccount, setCreatingAccount } = useWalletUiStore();
 
+  useEffect(() => () => useWalletUiStore.getState().setCreatingAccount(false), []);
   useEffect(() => {
     if (accounts.status === 'success' && accounts.data.length > 0 && !accounts.data.some((a) => a.id === selected)) select(accounts.data[0].id);
   }, [accounts, selected, select]);
