@@ -11,6 +11,8 @@ export interface GatewayOptions {
   logLevel?: string;
   /** Directory of the built renderer, served as the web console at `/`. */
   consoleDir?: string;
+  /** better-sqlite3 native binding to load instead of the one in node_modules (the Electron build). */
+  nativeBinding?: string;
 }
 
 const bool = z

@@ -97,7 +97,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     clientErrorHandler: onClientError,
   });
 
-  const store = openStore(config.dataDir);
+  const store = openStore(config.dataDir, { nativeBinding: options.nativeBinding });
   let vault: SecretVault;
   try {
     vault = await createVault({ backend: config.secretBackend, dataDir: config.dataDir, namespace: store.instanceId, masterKeyHex: config.masterKeyHex, logger: app.log });

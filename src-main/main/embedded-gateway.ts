@@ -7,6 +7,8 @@
 export interface EmbeddedGatewayOptions {
   dataDir: string;
   env: NodeJS.ProcessEnv;
+  /** better-sqlite3 built for Electron (scripts/build-electron-native.mjs), when present. */
+  nativeBinding?: string;
 }
 
 export interface EmbeddedGateway {

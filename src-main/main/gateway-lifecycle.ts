@@ -20,6 +20,8 @@ export interface StartGatewayDeps {
   env: NodeJS.ProcessEnv;
   /** `app.getPath('userData')`. */
   userDataPath: string;
+  /** The Electron build of better-sqlite3, kept apart from the Node one in node_modules. */
+  nativeBinding?: string;
 }
 
 const STARTUP_FAILURE_TITLE = 'Omixa cannot start';
@@ -74,7 +76,7 @@ export async function startEmbeddedGateway(deps: StartGatewayDeps): Promise<Runn
   const dataDir = resolveDataDir(deps.env, deps.userDataPath);
   let gateway: EmbeddedGateway;
   try {
-    gateway = await deps.createGateway({ dataDir, env: deps.env });
+    gateway = await deps.createGateway({ dataDir, env: deps.env, ...(deps.nativeBinding ? { nativeBinding: deps.nativeBinding } : {}) });
   } catch (err) {
     return failStartup(`The gateway could not be set up with data directory ${dataDir}:\n\n${errorText(err)}`);
   }

@@ -2,6 +2,7 @@
  * Electron main entry: wires single instance, gateway, renderer serving, IPC, tray and window together.
  * The logic lives in the modules it imports; this file only decides the order.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { app, BrowserWindow, session } from 'electron';
 import { buildContentSecurityPolicy, installContentSecurityPolicy } from './content-security-policy';
@@ -36,11 +37,18 @@ function currentOrNewWindow(): BrowserWindow | null {
   return openWindow ? openWindow() : null;
 }
 
+/** better-sqlite3 built for Electron's ABI by `npm start` (scripts/build-electron-native.mjs), if it is there. */
+function electronSqliteBinding(): string | undefined {
+  const file = path.join(app.getAppPath(), 'resources', 'native', 'electron', 'better_sqlite3.node');
+  return fs.existsSync(file) ? file : undefined;
+}
+
 async function boot(): Promise<void> {
   const running = await startEmbeddedGateway({
     createGateway: loadGatewayFactory,
     env: process.env,
     userDataPath: app.getPath('userData'),
+    nativeBinding: electronSqliteBinding(),
   });
   if (!running) return;
   const { gateway, url, dataDir } = running;

@@ -72,6 +72,14 @@ describe('startEmbeddedGateway', () => {
     expect(electron.app.exit).not.toHaveBeenCalled();
   });
 
+  it("hands the Electron build of better-sqlite3 to the gateway when there is one", async () => {
+    const gateway = fakeGateway();
+    const createGateway = vi.fn(async (_options: EmbeddedGatewayOptions) => gateway);
+    const env = { OMIXA_DATA_DIR: '/data/omixa' };
+    await startEmbeddedGateway({ createGateway, env, userDataPath: '/user', nativeBinding: '/app/resources/native/electron/better_sqlite3.node' });
+    expect(createGateway).toHaveBeenCalledWith({ dataDir: path.resolve('/data/omixa'), env, nativeBinding: '/app/resources/native/electron/better_sqlite3.node' });
+  });
+
   it('shows a port-in-use dialog and exits when the port is taken', async () => {
     const gateway = fakeGateway({
       config: { host: '127.0.0.1', port: 7878, dataDir: '/d' },
