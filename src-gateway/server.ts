@@ -3,7 +3,7 @@ import { timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import querystring from 'node:querystring';
 import type { Duplex } from 'node:stream';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { loadConfig, type GatewayConfig, type GatewayOptions } from './config.js';
 import { openStore, type Store } from './db/store.js';
 import { createVault } from './vault/index.js';
@@ -19,7 +19,7 @@ import { createUpstreamClient } from './providers/http.js';
 import { ReplayGuard } from './auth/hmac.js';
 import { allowedHostNames, isAllowedHost } from './auth/host-check.js';
 import { errorBody, gatewayError, GatewayError, openAiErrorBody, type ErrorProtocol } from './errors.js';
-import { newId } from './ids.js';
+import { newId, newSortableId } from './ids.js';
 import { authenticateClient } from './routes/client-auth.js';
 import { clientRoutes } from './routes/client-routes.js';
 import { mediaRoutes } from './routes/media-routes.js';
@@ -81,10 +81,11 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         censor: '[redacted]',
       },
     },
-    genReqId: () => newId('req'),
-    disableRequestLogging: true,
+    // Time-ordered: request ids key the requests, holds and ledger indexes written on every call (see newSortableId).
+    genReqId: () => newSortableId('req'),
+    // The pipelines log one line per finished request themselves, with its billing outcome.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
     bodyLimit: JSON_BODY_LIMIT,
-    requestIdLogLabel: 'reqId',
     forceCloseConnections: true,
     return503OnClosing: false,
     // Every query value is one string (routes and SQL filters expect that): a repeated parameter keeps its first value.

@@ -1,5 +1,5 @@
 import type { Db } from './connection.js';
-import { newId } from '../ids.js';
+import { newSortableId } from '../ids.js';
 import * as wallet from '../domain/wallet.js';
 import type { LedgerMove, WalletState } from '../domain/wallet.js';
 import { clampLimit, decodeCursor, toPage, type Page } from './pagination.js';
@@ -71,7 +71,7 @@ export function createWalletRepository(db: Db) {
   function apply(accountId: string, state: WalletState, moves: LedgerMove[], requestId: string | null, note: string | null, now: number): void {
     setWallet.run(state.balanceMicros, state.lockedMicros, now, accountId);
     for (const m of moves) {
-      insertLedger.run(newId('txn'), accountId, m.type, m.amountMicros, m.direction, m.balanceAfterMicros, m.lockedAfterMicros, requestId, note, now);
+      insertLedger.run(newSortableId('txn', now), accountId, m.type, m.amountMicros, m.direction, m.balanceAfterMicros, m.lockedAfterMicros, requestId, note, now);
     }
   }
 

@@ -14,9 +14,6 @@ export type JobKind = 'video' | 'music';
 /** What a client may see of a job's life. `expired`: completed, and its media deleted after the retention period. */
 export type JobStatus = 'queued' | 'in_progress' | 'completed' | 'failed' | 'cancelled' | 'expired';
 
-/** Statuses in which the runner still has work to do for a job. */
-export const ACTIVE_JOB_STATUSES: readonly JobStatus[] = ['queued', 'in_progress'];
-
 /** What a job asks for, as far as billing is concerned. */
 export interface JobQuantity {
   /** Requested seconds per clip. */

@@ -62,10 +62,6 @@ function priceOf(deps: JobDeps, job: JobRecord): MediaPrice | undefined {
  */
 export async function pollJob(deps: JobDeps, job: JobRecord, signal: AbortSignal): Promise<void> {
   const { ctx, options } = deps;
-  if (Date.now() - job.createdAt > options.timeoutMs) {
-    failJob(deps, job, 'upstream_timeout', `The upstream did not finish the job within ${Math.round(options.timeoutMs / 60_000)} minutes.`);
-    return;
-  }
   const deployment = job.deploymentId ? ctx.live.deployment(job.deploymentId) : undefined;
   const provider = deployment ? jobProviderFor(deployment.provider, job.kind) : undefined;
   if (!deployment || !provider || !job.upstreamId) {
@@ -75,6 +71,12 @@ export async function pollJob(deps: JobDeps, job: JobRecord, signal: AbortSignal
   const secret = await ctx.live.secretFor(deployment).catch(() => undefined);
   if (!secret) return retry(deps, job, `deployment ${deployment.name} has no secret in the vault`);
   const target: JobTarget = { deployment, secret };
+  if (Date.now() - job.createdAt > options.timeoutMs) {
+    // Past its deadline: stop it upstream where that is possible (best effort), so it is not paid for there either.
+    if (provider.cancel) await sendJobCall(deps, provider, target, provider.cancel(target, job.upstreamId), signal).catch(() => undefined);
+    failJob(deps, job, 'upstream_timeout', `The upstream did not finish the job within ${Math.round(options.timeoutMs / 60_000)} minutes.`);
+    return;
+  }
 
   let state: JobState;
   try {

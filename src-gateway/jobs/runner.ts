@@ -172,7 +172,7 @@ export function createJobRunner(ctx: PipelineContext, media: MediaStore, env: No
     async cancel(job: JobRecord): Promise<JobRecord> {
       if (job.status === 'cancelled') return job;
       if (job.status !== 'queued' && job.status !== 'in_progress') {
-        throw gatewayError('invalid_request', `The job is already ${job.status === 'submitting' ? 'being submitted' : job.status}.`, { param: 'id' });
+        throw gatewayError('invalid_request', job.status === 'submitting' ? 'The job is still being submitted.' : `The job is already ${job.status}.`, { param: 'id' });
       }
       const deployment = job.deploymentId ? ctx.live.deployment(job.deploymentId) : undefined;
       const provider = deployment ? jobProviderFor(deployment.provider, job.kind) : undefined;

@@ -78,7 +78,8 @@ describe('video generation jobs', () => {
     expect(create.body).toEqual({ model: 'sora', prompt: 'A serene lake with mountains', width: 1280, height: 720, n_seconds: 5, n_variants: 1 });
 
     const { job: done, seen } = await pollJob(client, '/videos/generations', job.id);
-    expect(statusOrder(seen)).toEqual(['queued', 'in_progress', 'completed']);
+    // The submit answer is the first observation; polls see the rest as the upstream moves on.
+    expect(statusOrder([{ status: job.status, at: submittedAt }, ...seen])).toEqual(['queued', 'in_progress', 'completed']);
     // The lifecycle is spread over the upstream's own time: in_progress seen only after its queue steps, completion
     // only after all five steps.
     const firstInProgress = seen.find((s) => s.status === 'in_progress')!.at;
@@ -139,9 +140,11 @@ describe('video generation jobs', () => {
   it('fails a job the upstream fails, with the reason, and releases the whole hold', async () => {
     azure.setOptions({ plan: (body) => (body.prompt === 'something forbidden' ? { failureReason: 'input_moderation' } : undefined) });
     const before = await gw.wallet();
+    const submittedAt = Date.now();
     const job = await submit({ model: 'sora-2', prompt: 'something forbidden', duration: 4 });
     const { job: done, seen } = await pollJob(client, '/videos/generations', job.id);
-    expect(statusOrder(seen)).toEqual(['queued', 'in_progress', 'failed']);
+    // The submit answer is the first observation; polls see the rest as the upstream moves on.
+    expect(statusOrder([{ status: job.status, at: submittedAt }, ...seen])).toEqual(['queued', 'in_progress', 'failed']);
     expect(done).toMatchObject({ status: 'failed', error: { code: 'generation_failed', message: expect.stringContaining('content filter') } });
     expect(done.video_url).toBeUndefined();
     expect(await gw.wallet()).toEqual(before);
@@ -270,6 +273,7 @@ describe('video generation jobs', () => {
 
   it('runs Veo on the Gemini API as a long-running operation and downloads the sample with the key', async () => {
     const before = await gw.wallet();
+    const submittedAt = Date.now();
     const job = await submit({ model: 'veo-3.0-generate-001', prompt: 'A serene lake', duration: 8, resolution: '1080p', negative_prompt: 'people' });
     expect((await gw.wallet()).locked_micros - before.locked_micros).toBe(8 * VEO_PER_SECOND);
     const create = veo.requests.find((r) => r.surface === 'gemini' && r.path.endsWith(':predictLongRunning'))!;
@@ -278,7 +282,8 @@ describe('video generation jobs', () => {
     expect(create.body).toEqual({ instances: [{ prompt: 'A serene lake' }], parameters: { aspectRatio: '16:9', durationSeconds: 8, sampleCount: 1, resolution: '1080p', negativePrompt: 'people' } });
 
     const { job: done, seen } = await pollJob(client, '/videos/generations', job.id);
-    expect(statusOrder(seen)).toEqual(['queued', 'in_progress', 'completed']);
+    // The submit answer is the first observation; polls see the rest as the upstream moves on.
+    expect(statusOrder([{ status: job.status, at: submittedAt }, ...seen])).toEqual(['queued', 'in_progress', 'completed']);
     const polls = veo.requests.filter((r) => r.surface === 'gemini' && r.method === 'GET' && /\/operations\//.test(r.path));
     expect(polls.length).toBeGreaterThanOrEqual(2);
     expect(polls.every((r) => r.headers['x-goog-api-key'] === 'gemini-key-1')).toBe(true);

@@ -1,6 +1,6 @@
 import type { Deployment } from '../../db/deployments-repository.js';
 import { encodeMultipart } from '../../providers/multipart.js';
-import { numberField, objectOf, sameOrigin, UpstreamAnswerError, type JobCall, type JobOutput, type JobProvider, type JobState, type JobTarget } from '../types.js';
+import { numberField, objectOf, sameOrigin, UpstreamAnswerError, type JobCall, type JobOutput, type JobProvider, type JobState } from '../types.js';
 
 /**
  * Azure OpenAI video generation jobs (Sora), the resource-level `/openai/v1/video/generations` API:
