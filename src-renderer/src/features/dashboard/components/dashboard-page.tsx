@@ -9,6 +9,7 @@ import { getOverview, type Overview } from '../api/get-overview';
 import { useLiveFeed } from '../hooks/use-live-feed';
 import { useLiveFeedStore } from '../stores/live-feed-store';
 import { HealthTable } from './health-table';
+import { LiveJobs } from './live-jobs';
 import { LiveRequests } from './live-requests';
 
 function Stat({ label, value, detail, testId }: { label: string; value: ReactNode; detail?: ReactNode; testId?: string }) {
@@ -89,6 +90,7 @@ export function DashboardPage({ intro }: { intro?: ReactNode }) {
           <LiveRequests />
         </section>
       </div>
+      <LiveJobs />
     </section>
   );
 }

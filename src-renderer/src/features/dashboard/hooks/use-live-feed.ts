@@ -7,7 +7,7 @@ import { useLiveFeedStore } from '../stores/live-feed-store';
 export function useLiveFeed(): void {
   useEffect(() => {
     const controller = new AbortController();
-    const { setConnection, push, seed } = useLiveFeedStore.getState();
+    const { setConnection, push, seed, pushJob } = useLiveFeedStore.getState();
     let delay = 1000;
     let timer: number | undefined;
 
@@ -22,6 +22,7 @@ export function useLiveFeed(): void {
           getRecentRequests(controller.signal).then(seed, () => undefined);
         },
         push,
+        pushJob,
       )
         .catch(() => undefined)
         .finally(() => {

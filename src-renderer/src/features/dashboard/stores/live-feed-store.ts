@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import type { UsageRecord } from '../../../types/gateway';
+import type { JobEvent } from '../api/stream-events';
 
 export type FeedConnection = 'connecting' | 'live' | 'reconnecting';
 
@@ -9,6 +10,9 @@ interface LiveFeedStore {
   connection: FeedConnection;
   /** Newest first, at most 100. */
   requests: UsageRecord[];
+  /** Media jobs seen on the feed, latest state each, most recently changed first, at most 20. */
+  jobs: JobEvent[];
+  pushJob(job: JobEvent): void;
   /** Bumped on every event, so panels that summarise the day know to refresh. */
   version: number;
   setConnection(connection: FeedConnection): void;
@@ -21,7 +25,9 @@ interface LiveFeedStore {
 export const useLiveFeedStore = create<LiveFeedStore>()((set) => ({
   connection: 'connecting',
   requests: [],
+  jobs: [],
   version: 0,
+  pushJob: (job) => set((state) => ({ jobs: [job, ...state.jobs.filter((j) => j.id !== job.id)].slice(0, 20) })),
   setConnection: (connection) => set({ connection }),
   push: (record) =>
     set((state) => ({
