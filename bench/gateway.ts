@@ -1,6 +1,6 @@
 /**
  * The Omixa gateway with billing on, in its own process: temp data dir, file vault, log level 'warn', one Azure
- * deployment on the upstream fake, one client key and a big top-up, all set up through the admin API.
+ * deployment on the upstream fake (`--deployments N`: N of them), one client key and a big top-up, all set up through the admin API.
  * Answers IPC `{type:'stats'}` with the wallet and the `requests` rows so run.ts can check that billing happened.
  */
 import fs from 'node:fs';
@@ -34,7 +34,12 @@ async function admin(method: string, urlPath: string, body?: unknown): Promise<a
   return json;
 }
 
-await admin('POST', '/admin/api/deployments', { name: 'bench-az', model: 'gpt-4o-mini', endpoint: upstream, deployment: 'gpt-4o-mini', api_key: 'azure-secret-1' });
+// `--deployments N` (routing-overhead run): N deployments of the one model, each under its own name with its own vault
+// secret (same value: the fake accepts one key), all on the same upstream fake.
+const deploymentCount = Number(arg('deployments', '1'));
+for (let i = 0; i < deploymentCount; i++) {
+  await admin('POST', '/admin/api/deployments', { name: i === 0 ? 'bench-az' : `bench-az-${i}`, model: 'gpt-4o-mini', endpoint: upstream, deployment: 'gpt-4o-mini', api_key: 'azure-secret-1' });
+}
 const { key } = await admin('POST', '/admin/api/keys', { name: 'bench' });
 const accountId = gateway.live.keyFor(key)!.accountId;
 // 1,000,000 USD: a hold is a few thousand micros, so the wallet never runs short during a run.

@@ -16,6 +16,11 @@
  *   --profile          run the gateway with --cpu-prof into bench/profiles/ and print its hottest functions
  *   --wait-quiet S     first wait up to S seconds for other processes to use < 25 % of the machine (default 0)
  *   --no-write         do not (re)write bench/RESULTS.md
+ *   --routing-deployments N   deployments of the one model in the routing-overhead run (default 50; 0 skips it)
+ *
+ * Routing overhead (issue #3, with the gateway target): a second gateway with N deployments of the same model (same
+ * upstream fake, different names and vault secrets) against the single-deployment gateway, non-streamed at c=32,
+ * alternating A/B/A/B runs so that load from other processes hits both alike.
  *
  * Besides the tiny prompt, plain proxy and gateway also get a long-conversation run (bodies.ts) at c=32, which is
  * where the gateway's per-request token counting shows. Every target reports the CPU time its process spent per
@@ -52,8 +57,10 @@ const TARGETS = opt('targets', 'direct,plain,gateway').split(',') as TargetName[
 const PROFILE_DIR = path.join(here, 'profiles');
 const NOTES_MARKER = '<!-- notes: everything below is kept when run.ts rewrites this file -->';
 const WAIT_QUIET_S = Number(opt('wait-quiet', '0'));
+const ROUTING_DEPLOYMENTS = Number(opt('routing-deployments', '50'));
+const ROUTING_ROUNDS = 2;
 
-type TargetName = 'direct' | 'plain' | 'gateway';
+type TargetName = 'direct' | 'plain' | 'gateway' | 'gatewayMany';
 
 interface Target {
   name: TargetName;
@@ -151,7 +158,7 @@ interface LoadResult {
 }
 
 /** 2xx responses the gateway answered (warm-ups included), to compare with its `requests` rows afterwards. */
-const okSent: Record<TargetName, number> = { direct: 0, plain: 0, gateway: 0 };
+const okSent: Record<TargetName, number> = { direct: 0, plain: 0, gateway: 0, gatewayMany: 0 };
 
 function cannon(target: Target, connections: number, seconds: number, body?: () => string): Promise<LoadResult> {
   const latencies: number[] = [];
@@ -328,6 +335,37 @@ interface MachineLoad {
   loadAvgStart: number;
 }
 
+// ---------------------------------------------------------------- routing overhead (issue #3)
+
+interface RoutingResult {
+  deployments: number;
+  /** Per gateway: the c=32 runs, in order. */
+  single: LoadResult[];
+  many: LoadResult[];
+}
+
+/** Sum-based figures over the rounds: req/s = all answers / all seconds; CPU µs/req = all CPU / all answers. */
+function pooled(runs: LoadResult[]): { rps: number; p50: number; cpuPerReq: number; non2xx: number; errors: number } {
+  const ok = runs.reduce((a, r) => a + r.ok, 0);
+  return {
+    rps: ok / runs.reduce((a, r) => a + r.seconds, 0),
+    p50: mean(runs.map((r) => r.p50)),
+    cpuPerReq: runs.reduce((a, r) => a + r.cpuPerReq * r.ok, 0) / ok,
+    non2xx: runs.reduce((a, r) => a + r.non2xx, 0),
+    errors: runs.reduce((a, r) => a + r.errors + r.timeouts, 0),
+  };
+}
+
+async function routingOverhead(single: Target, many: Target): Promise<RoutingResult> {
+  const result: RoutingResult = { deployments: ROUTING_DEPLOYMENTS, single: [], many: [] };
+  for (let round = 0; round < ROUTING_ROUNDS; round++) {
+    // A/B then B/A: neither side always runs first.
+    const order = round % 2 === 0 ? [single, many] : [many, single];
+    for (const t of order) (t === single ? result.single : result.many).push(await throughput(t, 32, DURATION));
+  }
+  return result;
+}
+
 // ---------------------------------------------------------------- main
 
 interface TargetResult {
@@ -356,14 +394,18 @@ try {
   const upstream = await startChild('upstream.ts', ['--chunk-delay', String(CHUNK_DELAY)]);
   children.push(upstream);
   upstreamChild = upstream;
-  const [proxy, gateway] = await Promise.all([
+  const [proxy, gateway, gatewayMany] = await Promise.all([
     TARGETS.includes('plain') ? startChild('plain-proxy.ts', ['--upstream', upstream.ready.url]) : undefined,
     TARGETS.includes('gateway')
       ? startChild('gateway.ts', ['--upstream', upstream.ready.url], PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [])
       : undefined,
+    TARGETS.includes('gateway') && ROUTING_DEPLOYMENTS > 0
+      ? startChild('gateway.ts', ['--upstream', upstream.ready.url, '--deployments', String(ROUTING_DEPLOYMENTS)])
+      : undefined,
   ]);
   if (proxy) children.push(proxy);
   if (gateway) children.push(gateway);
+  if (gatewayMany) children.push(gatewayMany);
   log(`upstream ${upstream.ready.url}${proxy ? `, plain proxy ${proxy.ready.url}` : ''}${gateway ? `, gateway ${gateway.ready.url}` : ''}`);
 
   const targets: Target[] = [];
@@ -421,6 +463,16 @@ try {
     results.push({ target, c1, c32, c128, convo, stream });
   }
 
+  let routing: RoutingResult | undefined;
+  const gatewayTarget = targets.find((t) => t.name === 'gateway');
+  if (gatewayMany && gatewayTarget) {
+    log(`routing overhead: ${ROUTING_DEPLOYMENTS} deployments vs 1, c=32, ${ROUTING_ROUNDS} alternating rounds`);
+    const many: Target = { ...gatewayTarget, name: 'gatewayMany', label: `Omixa gateway, ${ROUTING_DEPLOYMENTS} deployments`, url: gatewayMany.ready.url, headers: { authorization: `Bearer ${gatewayMany.ready.key as string}` }, server: gatewayMany };
+    routing = await routingOverhead(gatewayTarget, many);
+    const [a, b] = [pooled(routing.single), pooled(routing.many)];
+    log(`routing overhead: 1 deployment ${fmt(a.rps, 0)} req/s ${fmt(a.cpuPerReq, 0)} µs CPU/req; ${ROUTING_DEPLOYMENTS} deployments ${fmt(b.rps, 0)} req/s ${fmt(b.cpuPerReq, 0)} µs CPU/req`);
+  }
+
   let billing: BillingCheck | undefined;
   if (gateway) {
     await new Promise((r) => setTimeout(r, 500)); // let calls the load generator abandoned at the end finish
@@ -443,7 +495,7 @@ try {
   children.length = 0;
   streamAgent.destroy();
 
-  const report = renderReport(results, billing, machineLoad);
+  const report = renderReport(results, billing, machineLoad, routing);
   console.log('\n' + report.table);
   if (!flag('no-write') && TARGETS.length === 3) {
     // Hand-written analysis below the marker survives re-runs; the tables above it are regenerated.
@@ -504,7 +556,7 @@ function checkBilling(before: any, after: any, answered: number): BillingCheck {
 
 // ---------------------------------------------------------------- report
 
-function renderReport(results: TargetResult[], billing: BillingCheck | undefined, machine: MachineLoad): { table: string; markdown: string } {
+function renderReport(results: TargetResult[], billing: BillingCheck | undefined, machine: MachineLoad, routing?: RoutingResult): { table: string; markdown: string } {
   const by = (name: TargetName) => results.find((r) => r.target.name === name);
   const direct = by('direct');
   const plain = by('plain');
@@ -543,6 +595,16 @@ function renderReport(results: TargetResult[], billing: BillingCheck | undefined
     }
   }
 
+  if (routing) {
+    lines.push('', `### Routing overhead (issue #3): ${routing.deployments} deployments of one model vs 1, non-streamed, c=32, ${ROUTING_ROUNDS} alternating rounds of ${DURATION} s`, '');
+    lines.push(row(['gateway', 'req/s (per round)', 'req/s (pooled)', 'p50 ms (mean)', 'non-2xx', 'errors', 'target CPU µs/req (pooled)']));
+    lines.push(row(['---', '---', '---:', '---:', '---:', '---:', '---:']));
+    for (const [label, runs] of [['1 deployment', routing.single], [`${routing.deployments} deployments`, routing.many]] as const) {
+      const p = pooled(runs);
+      lines.push(row([label, runs.map((r) => fmt(r.rps, 0)).join(', '), fmt(p.rps, 0), fmt(p.p50), p.non2xx, p.errors, fmt(p.cpuPerReq, 0)]));
+    }
+  }
+
   const bars: string[] = [];
   if (gw && plain && direct) {
     const verdict = (ok: boolean) => (ok ? '**PASS**' : '**FAIL**');
@@ -561,6 +623,11 @@ function renderReport(results: TargetResult[], billing: BillingCheck | undefined
     for (const key of ['seq', 'conc'] as const) {
       const sp = gw.stream[key].spreadMean / direct.stream[key].spreadMean;
       bars.push(row([`event spread ≥ 95 % of direct (${gw.stream[key].mode})`, `${fmt(gw.stream[key].spreadMean, 1)} vs ${fmt(direct.stream[key].spreadMean, 1)} ms = ${fmt(sp * 100, 1)} %`, verdict(sp >= 0.95)]));
+    }
+    if (routing) {
+      const [a, b] = [pooled(routing.single), pooled(routing.many)];
+      const r = b.rps / a.rps;
+      bars.push(row([`routing overhead: ${routing.deployments} deployments of one model ≥ 95 % of 1 deployment's req/s (c=32)`, `${fmt(b.rps, 0)} vs ${fmt(a.rps, 0)} req/s = ${fmt(r * 100, 1)} % (CPU ${fmt(b.cpuPerReq, 0)} vs ${fmt(a.cpuPerReq, 0)} µs/req)`, verdict(r >= 0.95)]));
     }
     if (billing) bars.push(row(['gateway billed every call', billing.summary.replace(/ → (PASS|FAIL)$/, ''), verdict(billing.ok)]));
   }

@@ -102,17 +102,19 @@ const toRecord = ({ seq: _seq, finished_at: _f, stream, created_at, ...rest }: R
 export type RequestsRepository = ReturnType<typeof createRequestsRepository>;
 
 export function createRequestsRepository(db: Db) {
+  // Positional parameters (both run on every billed call): binding an argument list skips building a parameter object
+  // and better-sqlite3's lookup of each named parameter in it.
   const insert = db.prepare(
     `INSERT INTO requests (id, account_id, key_id, source, model, endpoint, status, stream, hold_micros, created_at)
-     VALUES (@id, @accountId, @keyId, @source, @model, @endpoint, 'pending', @stream, @holdMicros, @createdAt)`,
+     VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
   );
   const finish = db.prepare(
-    `UPDATE requests SET status = @status, http_status = @httpStatus, deployment_id = COALESCE(@deploymentId, deployment_id),
-       deployment_name = COALESCE(@deploymentName, deployment_name), prompt_tokens = @promptTokens, completion_tokens = @completionTokens,
-       cached_tokens = @cachedTokens, reasoning_tokens = @reasoningTokens, total_tokens = @totalTokens, usage_source = @usageSource,
-       cost_micros = @costMicros, shortfall_micros = @shortfallMicros, latency_ms = @latencyMs, ttft_ms = @ttftMs, attempts = @attempts,
-       error_code = @errorCode, error_message = @errorMessage, finished_at = @finishedAt
-     WHERE id = @id AND status = 'pending'`,
+    `UPDATE requests SET status = ?, http_status = ?, deployment_id = COALESCE(?, deployment_id),
+       deployment_name = COALESCE(?, deployment_name), prompt_tokens = ?, completion_tokens = ?,
+       cached_tokens = ?, reasoning_tokens = ?, total_tokens = ?, usage_source = ?,
+       cost_micros = ?, shortfall_micros = ?, latency_ms = ?, ttft_ms = ?, attempts = ?,
+       error_code = ?, error_message = ?, finished_at = ?
+     WHERE id = ? AND status = 'pending'`,
   );
   const byId = db.prepare<[string], RequestRow>('SELECT * FROM requests WHERE id = ?');
   const pending = db.prepare<[], { id: string }>("SELECT id FROM requests WHERE status = 'pending'");
@@ -123,34 +125,35 @@ export function createRequestsRepository(db: Db) {
 
   return {
     insertPending(request: NewRequest): void {
-      insert.run({ ...request, stream: request.stream ? 1 : 0 });
+      const r = request;
+      insert.run(r.id, r.accountId, r.keyId, r.source, r.model, r.endpoint, r.stream ? 1 : 0, r.holdMicros, r.createdAt);
     },
     /** Writes the outcome of a pending request; false when it was already finished. */
     finish(id: string, outcome: RequestOutcome): boolean {
       const prompt = outcome.promptTokens ?? 0;
       const completion = outcome.completionTokens ?? 0;
       return (
-        finish.run({
+        finish.run(
+          outcome.status,
+          outcome.httpStatus,
+          outcome.deploymentId ?? null,
+          outcome.deploymentName ?? null,
+          prompt,
+          completion,
+          outcome.cachedTokens ?? 0,
+          outcome.reasoningTokens ?? 0,
+          prompt + completion,
+          outcome.usageSource ?? null,
+          outcome.costMicros ?? 0,
+          outcome.shortfallMicros ?? 0,
+          outcome.latencyMs ?? null,
+          outcome.ttftMs ?? null,
+          outcome.attempts ?? 0,
+          outcome.errorCode ?? null,
+          outcome.errorMessage ?? null,
+          outcome.finishedAt,
           id,
-          status: outcome.status,
-          httpStatus: outcome.httpStatus,
-          deploymentId: outcome.deploymentId ?? null,
-          deploymentName: outcome.deploymentName ?? null,
-          promptTokens: prompt,
-          completionTokens: completion,
-          cachedTokens: outcome.cachedTokens ?? 0,
-          reasoningTokens: outcome.reasoningTokens ?? 0,
-          totalTokens: prompt + completion,
-          usageSource: outcome.usageSource ?? null,
-          costMicros: outcome.costMicros ?? 0,
-          shortfallMicros: outcome.shortfallMicros ?? 0,
-          latencyMs: outcome.latencyMs ?? null,
-          ttftMs: outcome.ttftMs ?? null,
-          attempts: outcome.attempts ?? 0,
-          errorCode: outcome.errorCode ?? null,
-          errorMessage: outcome.errorMessage ?? null,
-          finishedAt: outcome.finishedAt,
-        }).changes === 1
+        ).changes === 1
       );
     },
     get(id: string): UsageRecord | undefined {
