@@ -1,91 +1,21 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzureFake, type AzureFake } from '../support/fakes/azure-openai.js';
+import { children, cli, serve as serveProcess, type OmixaServer as Server } from '../support/omixa-process.js';
 
 /**
  * Crash recovery with the real `omixa serve` process: streams in flight hold money; SIGKILL leaves those holds locked
  * on disk; the next start on the same data dir releases them, marks the requests interrupted, and keeps billing exact.
  */
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const BIN = path.join(ROOT, 'bin', 'omixa.mjs');
 const STREAMS = 3;
 const TOP_UP_MICROS = 5_000_000;
-
-/** The environment of every child: the file vault and a short reload interval, nothing inherited from OMIXA_*. */
-function childEnv(dataDir: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('OMIXA_') && !name.startsWith('AZURE_STREAM_')) env[name] = value;
-  return { ...env, OMIXA_DATA_DIR: dataDir, OMIXA_SECRET_BACKEND: 'file', OMIXA_LOG_LEVEL: 'warn', OMIXA_RELOAD_INTERVAL_MS: '100', AZURE_STREAM_FLUSH_PADDING_BYTES: '0' };
-}
-
-interface Server {
-  child: ChildProcessWithoutNullStreams;
-  url: string;
-  output: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-const children = new Set<ChildProcessWithoutNullStreams>();
-
-/** `omixa serve --port 0`; resolves with the URL it prints, or rejects (with its output) when it exits or takes too long. */
-function serve(dataDir: string, { port = 0, timeoutMs = 60_000 } = {}): Promise<Server> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--data-dir', dataDir], { cwd: ROOT, env: childEnv(dataDir), stdio: 'pipe' });
-  children.add(child);
-  let out = '';
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => {
-      children.delete(child);
-      resolve({ code, signal });
-    }),
-  );
-  return new Promise<Server>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`omixa serve printed no URL within ${timeoutMs} ms:\n${out}`));
-    }, timeoutMs);
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString('utf8');
-      const match = /Omixa gateway on (http:\/\/[^\s]+)/.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, url: match[1]!, output: () => out, exited });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    void exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      reject(new Error(`omixa serve exited (${code ?? signal}) before printing its URL:\n${out}`));
-    });
-  });
-}
-
-/** Runs one `omixa` CLI command on the data dir; bounded. */
-function cli(dataDir: string, args: string[], timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args, '--data-dir', dataDir], { cwd: ROOT, env: childEnv(dataDir), stdio: 'pipe' });
-    children.add(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    child.stdin.end();
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`omixa ${args.join(' ')} took more than ${timeoutMs} ms:\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      children.delete(child);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+/** Quiet children, and no padding comment so the tests can count events in the raw stream. */
+const ENV = { OMIXA_LOG_LEVEL: 'warn', AZURE_STREAM_FLUSH_PADDING_BYTES: '0' };
+const serve = (dataDir: string, { port = 0 } = {}): Promise<Server> => serveProcess(dataDir, ENV, 60_000, port);
 
 async function withTimeout<T>(what: string, promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
