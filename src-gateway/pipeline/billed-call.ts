@@ -7,7 +7,8 @@ import { InsufficientBalanceError } from '../db/wallet-repository.js';
 import { mediaCostMicros, type MediaUsage } from '../domain/media-pricing.js';
 import type { Admission } from '../domain/windows.js';
 import { providerFor } from '../providers/index.js';
-import { classifyTransportError, retryAfterMs, type UpstreamResponse } from '../providers/http.js';
+import { classifyTransportError, type UpstreamResponse } from '../providers/http.js';
+import { sendWithFailover } from './failover.js';
 import type { Endpoint, Provider, UpstreamCall } from '../providers/types.js';
 import type { PipelineContext, Principal } from './context.js';
 
@@ -164,55 +165,20 @@ class MediaRun implements CallState {
     const { ctx, spec } = this;
     const plan = ctx.router.plan(deployments, spec.tokenEstimate, Date.now());
     if (plan.length === 0) throw gatewayError('no_healthy_deployment');
-    const failures: { kind: string; message: string }[] = [];
-    for (const deployment of plan) {
-      this.attempts++;
-      this.current = deployment;
-      const provider = providerFor(deployment.provider)!;
-      const secret = await ctx.live.secretFor(deployment);
-      if (!secret) {
-        failures.push({ kind: 'config', message: `deployment ${deployment.name} has no secret in the vault` });
-        continue;
-      }
-      let upstreamCall: UpstreamCall;
-      try {
-        upstreamCall = spec.build(provider, deployment, secret);
-      } catch (err) {
-        // JSON.parse takes any depth, JSON.stringify overflows the stack on absurdly nested input: the client's fault.
-        if (err instanceof RangeError) throw gatewayError('invalid_request', 'The request body is nested too deeply.');
-        throw err;
-      }
-      const reservation = ctx.router.begin(deployment.id, spec.tokenEstimate, Date.now());
-      let res: UpstreamResponse;
-      try {
-        res = await ctx.upstream.send(upstreamCall, this.abort.signal);
-      } catch (err) {
-        const kind = classifyTransportError(err);
-        if (kind === 'aborted' || this.clientGone) {
-          ctx.router.finish(reservation, 0, null, Date.now());
-          throw gatewayError('invalid_request', 'The client closed the connection.', { status: 499 });
-        }
-        ctx.router.recordFailure(reservation, kind === 'timeout' ? 'timeout' : 'connect', Date.now(), undefined, `${kind} error`);
-        failures.push({ kind, message: `${kind} error` });
-        continue;
-      }
-      if (res.status >= 200 && res.status < 300) {
-        ctx.router.recordSuccess(deployment.id);
-        this.reservation = reservation;
-        return spec.settle(res, this);
-      }
-      const text = await res.body.text().catch(() => '');
-      const upstream = upstreamErrorOf(text);
-      if (res.status === 400 || res.status === 413 || res.status === 415 || res.status === 422) {
-        ctx.router.finish(reservation, 0, null, Date.now());
-        throw gatewayError('invalid_request', `The upstream rejected the request: ${upstream.message}`, { param: upstream.param });
-      }
-      // Rate limits, server errors and deployment misconfiguration (401/403/404) are this deployment's problem.
-      ctx.router.recordFailure(reservation, res.status === 429 ? 'rate_limited' : 'server_error', Date.now(), retryAfterMs(res.headers), `HTTP ${res.status}: ${upstream.message}`);
-      failures.push({ kind: 'status', message: `HTTP ${res.status}: ${upstream.message}` });
-    }
-    if (failures.every((f) => f.kind === 'timeout')) throw gatewayError('upstream_timeout');
-    throw gatewayError('upstream_error', `The upstream failed: ${failures[failures.length - 1]?.message ?? 'no attempt succeeded'}`);
+    const answered = await sendWithFailover({
+      ctx,
+      plan,
+      estimate: spec.tokenEstimate,
+      signal: this.abort.signal,
+      clientGone: () => this.clientGone,
+      onAttempt: (deployment) => {
+        this.attempts++;
+        this.current = deployment;
+      },
+      build: ({ provider, deployment, secret }) => spec.build(provider, deployment, secret),
+    });
+    this.reservation = answered.reservation;
+    return spec.settle(answered.res, this);
   }
 
   /** Settles the hold against the cost of `usage` (0 without) and writes the usage row. */
@@ -279,15 +245,3 @@ export async function readUpstreamJson<T>(res: UpstreamResponse, call: CallState
   }
 }
 
-/** The message and param of an upstream error body (OpenAI/Azure `{error:{message,param}}`, or plain text). */
-export function upstreamErrorOf(text: string): { message: string; param: string | null } {
-  try {
-    const body = JSON.parse(text) as { error?: { message?: unknown; param?: unknown } | string; message?: unknown; detail?: unknown };
-    const message = typeof body.error === 'string' ? body.error : (body.error?.message ?? body.message ?? body.detail);
-    const param = typeof body.error === 'object' && typeof body.error?.param === 'string' ? body.error.param : null;
-    if (typeof message === 'string') return { message: message.slice(0, 500), param };
-  } catch {
-    // not JSON
-  }
-  return { message: text.slice(0, 200) || 'no details', param: null };
-}

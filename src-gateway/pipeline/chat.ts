@@ -11,7 +11,8 @@ import type { NewRequest, RequestOutcome, UsageRecord } from '../db/requests-rep
 import type { Deployment } from '../db/deployments-repository.js';
 import type { ModelRecord } from '../db/catalog-repository.js';
 import { providerFor } from '../providers/index.js';
-import { classifyTransportError, retryAfterMs, type UpstreamResponse } from '../providers/http.js';
+import { classifyTransportError, type UpstreamResponse } from '../providers/http.js';
+import { sendWithFailover } from './failover.js';
 import { SseDecoder } from '../streaming/sse-decoder.js';
 import { SseWriter } from '../streaming/sse-writer.js';
 import type { PipelineContext, Principal } from './context.js';
@@ -184,76 +185,26 @@ async function route(call: ChatCall, deployments: readonly Deployment[], reply: 
   const estimate = call.promptEstimate + (request.max_completion_tokens ?? request.max_tokens ?? 0);
   const plan = ctx.router.plan(deployments, estimate, Date.now());
   if (plan.length === 0) throw gatewayError('no_healthy_deployment');
-  const failures: Attempted[] = [];
-
-  for (const deployment of plan) {
-    call.attempts++;
-    call.deployment = deployment;
-    const provider = providerFor(deployment.provider)!;
-    const secret = await ctx.live.secretFor(deployment);
-    if (!secret) {
-      failures.push({ kind: 'config', message: `deployment ${deployment.name} has no secret in the vault` });
-      continue;
-    }
-    const body = shapeChatBody(request, { model: deployment.model, fastMode: deployment.fastMode, families: ctx.families });
-    let upstreamCall: ReturnType<NonNullable<typeof provider.chatCompletions>>;
-    try {
-      upstreamCall = provider.chatCompletions!({ deployment, secret, body, maxOutputTokens: call.model.maxOutputTokens });
-    } catch (err) {
-      // JSON.parse takes any depth, JSON.stringify overflows the stack on absurdly nested input: the client's fault.
-      if (err instanceof RangeError) throw gatewayError('invalid_request', 'The request body is nested too deeply.');
-      throw err;
-    }
-    if (provider.authorize) {
-      try {
-        upstreamCall = await provider.authorize(upstreamCall, { deployment, secret });
-      } catch (err) {
-        // Credentials the token service refuses (or cannot be reached for) are this deployment's problem: cool it
-        // down (the admin sees why in its health) and fail over.
-        const message = `deployment ${deployment.name} could not authorize: ${(err as Error).message}`;
-        ctx.router.recordFailure(deployment.id, 'connect', Date.now(), undefined, message);
-        failures.push({ kind: 'config', message });
-        continue;
-      }
-    }
-
-    const reservation = ctx.router.begin(deployment.id, estimate, Date.now());
-    let res: UpstreamResponse;
-    try {
-      res = await ctx.upstream.send(upstreamCall, call.abort.signal);
-    } catch (err) {
-      const kind = classifyTransportError(err);
-      if (kind === 'aborted' || call.clientGone) {
-        ctx.router.finish(reservation, 0, null, Date.now());
-        throw gatewayError('invalid_request', 'The client closed the connection.', { status: 499 });
-      }
-      ctx.router.recordFailure(reservation, kind === 'timeout' ? 'timeout' : 'connect', Date.now(), undefined, `${kind} error`);
-      failures.push({ kind, message: `${kind} error` });
-      continue;
-    }
-
-    if (res.status >= 200 && res.status < 300) {
-      ctx.router.recordSuccess(deployment.id);
-      call.reservation = reservation;
-      return request.stream ? forwardStream(call, res, reply, provider) : forwardJson(call, res, reply, provider);
-    }
-
-    const text = await res.body.text().catch(() => '');
-    const upstreamMessage = errorMessageOf(text);
-    // Google answers a bad API key with 400 API_KEY_INVALID: that is the deployment's credentials, not the client's request.
-    const badCredentials = res.status === 400 && /API_KEY_INVALID|API key not valid/i.test(text);
-    if ((res.status === 400 && !badCredentials) || res.status === 413 || res.status === 422) {
-      ctx.router.finish(reservation, 0, null, Date.now());
-      throw gatewayError('invalid_request', `The upstream rejected the request: ${upstreamMessage}`, { param: errorParamOf(text) });
-    }
-    // Rate limits, server errors and deployment misconfiguration (401/403/404) are this deployment's problem: fail over.
-    ctx.router.recordFailure(reservation, res.status === 429 ? 'rate_limited' : 'server_error', Date.now(), retryAfterMs(res.headers), `HTTP ${res.status}: ${upstreamMessage}`);
-    failures.push({ kind: 'status', status: res.status, message: `HTTP ${res.status}: ${upstreamMessage}` });
-  }
-
-  const last = failures[failures.length - 1];
-  if (failures.every((f) => f.kind === 'timeout')) throw gatewayError('upstream_timeout');
-  throw gatewayError('upstream_error', `The upstream failed: ${last?.message ?? 'no attempt succeeded'}`);
+  const { res, provider, reservation } = await sendWithFailover({
+    ctx,
+    plan,
+    estimate,
+    signal: call.abort.signal,
+    clientGone: () => call.clientGone,
+    onAttempt: (deployment) => {
+      call.attempts++;
+      call.deployment = deployment;
+    },
+    build: ({ deployment, provider, secret }) =>
+      provider.chatCompletions!({
+        deployment,
+        secret,
+        body: shapeChatBody(request, { model: deployment.model, fastMode: deployment.fastMode, families: ctx.families }),
+        maxOutputTokens: call.model.maxOutputTokens,
+      }),
+  });
+  call.reservation = reservation;
+  return request.stream ? forwardStream(call, res, reply, provider) : forwardJson(call, res, reply, provider);
 }
 
 async function forwardJson(call: ChatCall, res: UpstreamResponse, reply: FastifyReply, provider: Provider): Promise<void> {
@@ -406,26 +357,6 @@ function openAiChunkMapper(): StreamMapper {
     },
     end: () => [],
   };
-}
-
-function errorMessageOf(text: string): string {
-  try {
-    const body = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
-    const message = typeof body.error === 'string' ? body.error : (body.error?.message ?? body.message);
-    if (typeof message === 'string') return message.slice(0, 500);
-  } catch {
-    // not JSON
-  }
-  return text.slice(0, 200) || 'no details';
-}
-
-function errorParamOf(text: string): string | null {
-  try {
-    const param = (JSON.parse(text) as { error?: { param?: unknown } }).error?.param;
-    return typeof param === 'string' ? param : null;
-  } catch {
-    return null;
-  }
 }
 
 /** The finished usage row, built from what was written (the dashboard feed and metrics read it). */
