@@ -17,7 +17,8 @@ import { pollJob, statusOrder, type JobView } from '../support/jobs.js';
 const SORA_PER_SECOND = 100_000;
 const TOP_UP = 10_000_000;
 /** Each status step of a job takes this long upstream: a job runs five steps (10 s), long enough to kill and restart the gateway in it. */
-const STEP_MS = 2_000;
+// Long enough that the job is still running upstream after a SIGKILL and a restart on a busy machine.
+const STEP_MS = 4_000;
 const JOB_ENV = { OMIXA_JOB_POLL_MS: '50', OMIXA_JOB_POLL_MAX_MS: '150' };
 
 describe('media jobs across a crash of the gateway process', () => {
