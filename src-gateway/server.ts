@@ -19,6 +19,7 @@ import { createUpstreamClient } from './providers/http.js';
 import { ReplayGuard } from './auth/hmac.js';
 import { allowedHostNames, isAllowedHost } from './auth/host-check.js';
 import { errorBody, gatewayError, GatewayError, openAiErrorBody, type ErrorProtocol } from './errors.js';
+import { VERSION } from './version.js';
 import { newId, newSortableId } from './ids.js';
 import { authenticateClient } from './routes/client-auth.js';
 import { clientRoutes } from './routes/client-routes.js';
@@ -37,11 +38,10 @@ import { consoleRoutes } from './routes/console-routes.js';
 import { supportAdminRoutes, supportClientRoutes } from './routes/support-routes.js';
 import type { PipelineContext } from './pipeline/context.js';
 import families from '../resources/model-families.json' with { type: 'json' };
-import pkg from '../package.json' with { type: 'json' };
 
 export type { GatewayOptions } from './config.js';
 
-export const VERSION: string = pkg.version;
+export { VERSION } from './version.js';
 
 /** JSON bodies above this are refused with 413 (contract: JSON 10 MB). */
 export const JSON_BODY_LIMIT = 10 * 1024 * 1024;

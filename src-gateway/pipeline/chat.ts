@@ -25,12 +25,6 @@ const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
 const USAGE_OBJECT = /"usage"\s*:\s*\{/;
 const EMPTY_CHOICES = /"choices"\s*:\s*\[\s*\]/;
 
-interface Attempted {
-  kind: 'timeout' | 'connect' | 'network' | 'status' | 'config';
-  message: string;
-  status?: number;
-}
-
 /** State of one billed call, shared by the non-streamed and streamed paths. */
 class ChatCall {
   readonly startedAt = performance.now();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { gatewayError } from '../errors.js';
+import { paramPath } from './validation.js';
 import type { ChatRequest } from './openai-chat.js';
 import type { InboundContext, InboundProtocol, IRContentPart, IRMessage, IRResponse, IRTool, IRToolChoice } from './ir.js';
 import { anthropicUsageOf, imageUrlOf, messageIdFor, stopReasonOf, type AnthropicBlock, type AnthropicImageSource, type AnthropicMessage } from './anthropic-wire.js';
@@ -59,10 +60,6 @@ export const messagesRequestSchema = z.looseObject({
 
 export type MessagesRequest = z.infer<typeof messagesRequestSchema>;
 type Block = z.infer<typeof block>;
-
-function paramPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
-}
 
 type Issue = z.core.$ZodIssue;
 

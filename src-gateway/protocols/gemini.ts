@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { gatewayError } from '../errors.js';
+import { paramPath } from './validation.js';
 import { parseChatRequest, type ChatRequest } from './openai-chat.js';
 import type { InboundProtocol, IRContentPart, IRMessage, IRTool, IRToolCall } from './ir.js';
 import { geminiResponseBody, geminiStreamWriter } from './gemini-writer.js';
@@ -167,10 +168,6 @@ function toolsOf(request: GenerateContentRequest): { tools?: IRTool[]; tool_choi
   if (allowed.length === 1) return { tools, tool_choice: { type: 'function', function: { name: allowed[0]! } } };
   // "Any of these": OpenAI has no list form, so offer only the allowed tools and require one.
   return { tools: allowed.length > 1 ? tools.filter((t) => allowed.includes(t.function.name)) : tools, tool_choice: 'required' };
-}
-
-function paramPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
 }
 
 /** Validates a GenerateContentRequest; throws `invalid_request` naming the offending field. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { gatewayError } from '../errors.js';
+import { paramPath } from './validation.js';
 import type { TokenUsage } from '../domain/pricing.js';
 import { mapReasoningEffort, type FamilyTable } from '../domain/reasoning.js';
 import type { IRChunk, InboundProtocol } from './ir.js';
@@ -36,10 +37,6 @@ export const chatRequestSchema = z.looseObject({
 });
 
 export type ChatRequest = z.infer<typeof chatRequestSchema>;
-
-function paramPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
-}
 
 /** Validates a chat body; throws `invalid_request` naming the offending field in `param`. */
 export function parseChatRequest(body: unknown): ChatRequest {

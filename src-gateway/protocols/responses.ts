@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { gatewayError } from '../errors.js';
+import { paramPath } from './validation.js';
 import type { ChatRequest } from './openai-chat.js';
 import type { IRContentPart, IRMessage, IRTool, IRToolChoice, InboundProtocol } from './ir.js';
 import { nowSeconds, responseIdFor, toResponseObject } from './responses-output.js';
@@ -118,10 +119,6 @@ const STATEFUL_PARAMS: readonly [string, string][] = [
   ['conversation', 'conversation is not supported: this gateway does not store conversations. Send the whole conversation in `input`.'],
   ['prompt', 'Stored prompts (`prompt`) are not supported by this gateway. Send the prompt text in `instructions` and `input`.'],
 ];
-
-function paramPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
-}
 
 function valueAt(body: unknown, path: readonly PropertyKey[]): unknown {
   let value: unknown = body;

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { gatewayError } from '../errors.js';
+import { parseOrInvalid } from '../protocols/validation.js';
 import type { ControlPlane } from '../control-plane.js';
 import { viewDeployment } from '../control-plane.js';
 import type { SecretVault } from '../vault/types.js';
@@ -10,9 +11,9 @@ import { testDeployment } from '../pipeline/deployment-test.js';
 import { modelView } from './views.js';
 import { walletView, listOrBadCursor } from './client-routes.js';
 import { parseGranularity, parseLimit, parseTime } from './query.js';
-import { publicKey } from '../db/keys-repository.js';
 import type { UsageRecord } from '../db/requests-repository.js';
 import { SseWriter } from '../streaming/sse-writer.js';
+import { VERSION } from '../version.js';
 
 export interface AdminRouteOptions {
   ctx: PipelineContext;
@@ -22,16 +23,7 @@ export interface AdminRouteOptions {
   rotateAdminToken: () => Promise<string>;
 }
 
-/** Validates an admin body with zod; `invalid_request` naming the field otherwise. */
-function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
-  const result = schema.safeParse(body ?? {});
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const param = issue.path.join('.');
-    throw gatewayError('invalid_request', `Invalid '${param || 'body'}': ${issue.message}.`, { param: param || null });
-  }
-  return result.data;
-}
+const parse = parseOrInvalid;
 
 const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const deploymentBody = z.object({
@@ -98,7 +90,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRouteOptio
     const today = store.requests.rollups({ granularity: 'day', from: dayStart.getTime(), groupByModel: false })[0];
     const deployments = live.allDeployments();
     return {
-      version: (await import('../../package.json', { with: { type: 'json' } })).default.version,
+      version: VERSION,
       accounts: store.accounts.list().length,
       deployments: { total: deployments.length, enabled: deployments.filter((d) => d.enabled).length },
       today: { requests: today?.requests ?? 0, errors: today?.errors ?? 0, cost_micros: today?.cost_micros ?? 0, prompt_tokens: today?.prompt_tokens ?? 0, completion_tokens: today?.completion_tokens ?? 0 },

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { gatewayError } from '../errors.js';
+import { parseOrInvalid } from '../protocols/validation.js';
 import type { PipelineContext, Principal } from '../pipeline/context.js';
 import { listOrBadCursor } from './client-routes.js';
 import { parseLimit } from './query.js';
@@ -12,15 +13,7 @@ const ticketBody = z.object({
 });
 const replyBody = z.object({ body: z.string().trim().min(1).max(20_000) });
 
-function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
-  const result = schema.safeParse(body ?? {});
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const param = issue.path.join('.').replace(/\.(\d+)/g, '[$1]');
-    throw gatewayError('invalid_request', `Invalid '${param || 'body'}': ${issue.message}.`, { param: param || null });
-  }
-  return result.data;
-}
+const parse = parseOrInvalid;
 
 /** Client side of support: tickets about one's own requests. Registered under /v1 and /api/v1. */
 export async function supportClientRoutes(app: FastifyInstance, options: { ctx: PipelineContext; authenticate: (req: FastifyRequest) => Principal }): Promise<void> {
