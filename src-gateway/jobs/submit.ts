@@ -4,9 +4,9 @@ import type { Deployment } from '../db/deployments-repository.js';
 import type { JobRecord } from '../db/jobs-repository.js';
 import { InsufficientBalanceError } from '../db/wallet-repository.js';
 import { jobHoldMicros, type JobKind } from '../domain/media-jobs.js';
-import type { Admission } from '../domain/windows.js';
 import { retryAfterMs } from '../providers/http.js';
 import type { Principal } from '../pipeline/context.js';
+import { admitKey, assertModelAllowed, endAdmission, refuseShortWallet } from '../pipeline/admission.js';
 import { answerJson, JobTransportError } from './http.js';
 import { jobProviderFor } from './providers/index.js';
 import { emitJob, sendJobCall, upstreamMessage, type JobDeps } from './context.js';
@@ -36,15 +36,8 @@ export async function submitJob(deps: JobDeps, principal: Principal, requestId: 
   if (!model || model.modality !== kind || deployments.length === 0) {
     throw gatewayError('model_not_found', `The model '${request.model}' does not exist or has no enabled ${kind} deployment.`, { param: 'model' });
   }
-  if (principal.allowedModels && !principal.allowedModels.includes(request.model)) {
-    throw gatewayError('model_not_allowed', `This key is not allowed to use the model '${request.model}'.`, { param: 'model' });
-  }
-  let admission: Admission | undefined;
-  if (principal.keyId && principal.limits && (principal.limits.rpm || principal.limits.tpm)) {
-    const admitted = ctx.limiter.admit(principal.keyId, principal.limits, 0, Date.now());
-    if (!admitted.ok) throw gatewayError('rate_limited', undefined, { headers: admitted.headers });
-    admission = admitted.admission;
-  }
+  assertModelAllowed(principal, request.model);
+  const admission = admitKey(ctx, principal, 0);
 
   const createdAt = Date.now();
   const newRequest = {
@@ -65,9 +58,7 @@ export async function submitJob(deps: JobDeps, principal: Principal, requestId: 
     deps.repo.open({ id: jobId, kind, params: { ...request.params, price: model.price }, request: newRequest });
   } catch (err) {
     if (!(err instanceof InsufficientBalanceError)) throw err;
-    if (admission) ctx.limiter.cancel(admission, Date.now());
-    ctx.store.billing.recordRefused(newRequest, { status: 'error', httpStatus: 402, errorCode: 'insufficient_balance', finishedAt: Date.now() });
-    throw gatewayError('insufficient_balance');
+    await refuseShortWallet(ctx, newRequest, admission);
   }
   emitJob(deps, deps.repo.get(jobId));
 
@@ -119,7 +110,7 @@ export async function submitJob(deps: JobDeps, principal: Principal, requestId: 
         ctx.router.recordSuccess(deployment.id);
         ctx.router.finish(reservation, 0, Math.round(performance.now() - started), Date.now());
         deps.repo.submitted(jobId, { deploymentId: deployment.id, deploymentName: deployment.name, upstreamId, nextPollAt: Date.now() + deps.options.pollMs });
-        if (admission) ctx.limiter.settle(admission, 0, Date.now());
+        endAdmission(ctx, admission, null, 0);
         const job = deps.repo.get(jobId)!;
         emitJob(deps, job);
         return job;
@@ -138,10 +129,7 @@ export async function submitJob(deps: JobDeps, principal: Principal, requestId: 
   } catch (err) {
     const error = err instanceof GatewayError ? err : gatewayError('internal_error');
     if (!(err instanceof GatewayError)) ctx.log.error({ err, jobId }, 'job submit failed');
-    if (admission) {
-      if (error.code === 'no_healthy_deployment') ctx.limiter.cancel(admission, Date.now());
-      else ctx.limiter.settle(admission, 0, Date.now());
-    }
+    endAdmission(ctx, admission, error.code, 0);
     const finishedAt = Date.now();
     deps.repo.end(jobId, {
       status: 'failed',

@@ -11,6 +11,7 @@ import { classifyTransportError, type UpstreamResponse } from '../providers/http
 import { sendWithFailover } from './failover.js';
 import type { Endpoint, Provider, UpstreamCall } from '../providers/types.js';
 import type { PipelineContext, Principal } from './context.js';
+import { admitKey, assertModelAllowed, endAdmission, refuseShortWallet, usageRecord } from './admission.js';
 
 /** The non-chat endpoints, each with the provider method that builds its upstream call. */
 export const MEDIA_BUILDERS = {
@@ -73,17 +74,8 @@ export async function runBilledCall(ctx: PipelineContext, principal: Principal, 
   if (!model || model.modality !== spec.modality || deployments.length === 0) {
     throw gatewayError('model_not_found', `The model '${spec.model}' does not exist or has no enabled ${spec.modality} deployment.`, { param: 'model' });
   }
-  if (principal.allowedModels && !principal.allowedModels.includes(spec.model)) {
-    throw gatewayError('model_not_allowed', `This key is not allowed to use the model '${spec.model}'.`, { param: 'model' });
-  }
-
-  let admission: Admission | undefined;
-  if (principal.keyId && principal.limits && (principal.limits.rpm || principal.limits.tpm)) {
-    const admitted = ctx.limiter.admit(principal.keyId, principal.limits, spec.tokenEstimate, Date.now());
-    for (const [name, value] of Object.entries(admitted.headers)) reply.header(name, value);
-    if (!admitted.ok) throw gatewayError('rate_limited', undefined, { headers: admitted.headers });
-    admission = admitted.admission;
-  }
+  assertModelAllowed(principal, spec.model);
+  const admission = admitKey(ctx, principal, spec.tokenEstimate, (name, value) => reply.header(name, value));
   const newRequest: NewRequest = {
     id: req.id,
     accountId: principal.accountId,
@@ -96,15 +88,13 @@ export async function runBilledCall(ctx: PipelineContext, principal: Principal, 
     createdAt: Date.now(),
   };
   try {
-    ctx.store.billing.open(newRequest);
+    await ctx.store.billing.openBatched(newRequest);
   } catch (err) {
     if (!(err instanceof InsufficientBalanceError)) throw err;
-    if (admission) ctx.limiter.cancel(admission, Date.now());
-    ctx.store.billing.recordRefused(newRequest, { status: 'error', httpStatus: 402, errorCode: 'insufficient_balance', finishedAt: Date.now() });
-    throw gatewayError('insufficient_balance');
+    await refuseShortWallet(ctx, newRequest, admission);
   }
 
-  const run = new MediaRun(ctx, req.id, model, spec, admission);
+  const run = new MediaRun(ctx, newRequest, model, spec, admission);
   reply.raw.on('close', () => {
     if (!reply.raw.writableFinished) {
       run.clientGone = true;
@@ -118,10 +108,10 @@ export async function runBilledCall(ctx: PipelineContext, principal: Principal, 
     } catch (err) {
       const error = err instanceof GatewayError ? err : gatewayError('internal_error');
       if (!(err instanceof GatewayError)) ctx.log.error({ err, reqId: req.id }, `${spec.endpoint} request failed`);
-      run.finish({ status: run.clientGone ? 'cancelled' : 'error', httpStatus: error.status, errorCode: error.code, errorMessage: error.message });
+      await run.finish({ status: run.clientGone ? 'cancelled' : 'error', httpStatus: error.status, errorCode: error.code, errorMessage: error.message });
       throw error;
     }
-    run.finish({ status: 'ok', httpStatus: 200, ...settlement.outcome, usageSource: settlement.usageSource, ttftMs: settlement.ttftMs ?? run.elapsed() }, settlement.usage);
+    await run.finish({ status: 'ok', httpStatus: 200, ...settlement.outcome, usageSource: settlement.usageSource, ttftMs: settlement.ttftMs ?? run.elapsed() }, settlement.usage);
     if (settlement.send) await settlement.send();
   })();
   // A graceful stop waits for calls in flight (uploads and audio streams can take a while).
@@ -141,13 +131,18 @@ class MediaRun implements CallState {
   current: Deployment | undefined;
   private reservation: ReturnType<PipelineContext['router']['begin']> | undefined;
 
+  readonly id: string;
+
   constructor(
     readonly ctx: PipelineContext,
-    readonly id: string,
+    /** The usage row as opened, to build the finished record without reading it back. */
+    readonly opened: NewRequest,
     readonly model: ModelRecord,
     readonly spec: BilledCallSpec,
     readonly admission: Admission | undefined,
-  ) {}
+  ) {
+    this.id = opened.id;
+  }
 
   get deployment(): Deployment {
     return this.current!;
@@ -181,16 +176,13 @@ class MediaRun implements CallState {
     return spec.settle(answered.res, this);
   }
 
-  /** Settles the hold against the cost of `usage` (0 without) and writes the usage row. */
-  finish(outcome: Omit<RequestOutcome, 'finishedAt' | 'latencyMs' | 'attempts' | 'deploymentId' | 'deploymentName'>, usage?: MediaUsage): void {
+  /** Settles the hold against the cost of `usage` (0 without) and writes the usage row; resolves once committed. */
+  async finish(outcome: Omit<RequestOutcome, 'finishedAt' | 'latencyMs' | 'attempts' | 'deploymentId' | 'deploymentName'>, usage?: MediaUsage): Promise<void> {
     const { ctx } = this;
     const cost = usage ? mediaCostMicros(usage, this.model.price) : 0;
     const tokens = (usage?.inputTokens ?? 0) + (usage?.outputTokens ?? 0);
     if (this.reservation) this.ctx.router.finish(this.reservation, tokens, outcome.ttftMs ?? this.elapsed(), Date.now());
-    if (this.admission) {
-      if (outcome.errorCode === 'no_healthy_deployment') ctx.limiter.cancel(this.admission, Date.now());
-      else ctx.limiter.settle(this.admission, tokens, Date.now());
-    }
+    endAdmission(ctx, this.admission, outcome.errorCode, tokens);
     const full: RequestOutcome = {
       ...outcome,
       promptTokens: usage?.inputTokens ?? 0,
@@ -201,11 +193,11 @@ class MediaRun implements CallState {
       deploymentName: this.current?.name ?? null,
       finishedAt: Date.now(),
     };
-    ctx.store.billing.close(this.id, full, cost);
-    const record = ctx.store.requests.get(this.id);
-    if (record) ctx.events.emit('request', record);
+    const settled = await ctx.store.billing.closeBatched(this.id, full, cost);
+    const captured = settled?.capturedMicros ?? 0;
+    ctx.events.emit('request', usageRecord(this.opened, full, captured, settled?.shortfallMicros ?? 0));
     ctx.log.info(
-      { reqId: this.id, model: this.model.id, endpoint: this.spec.endpoint, deployment: full.deploymentName, status: full.status, http: full.httpStatus, ms: full.latencyMs, cost_micros: record?.cost_micros },
+      { reqId: this.id, model: this.model.id, endpoint: this.spec.endpoint, deployment: full.deploymentName, status: full.status, http: full.httpStatus, ms: full.latencyMs, cost_micros: captured },
       'media request finished',
     );
   }

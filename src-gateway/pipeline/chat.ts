@@ -7,7 +7,7 @@ import type { SseEvent } from '../streaming/sse-decoder.js';
 import { estimateChatPromptTokens, countTextTokens } from '../domain/token-estimate.js';
 import { tokenCostMicros, tokenHoldMicros, type TokenUsage } from '../domain/pricing.js';
 import { InsufficientBalanceError } from '../db/wallet-repository.js';
-import type { NewRequest, RequestOutcome, UsageRecord } from '../db/requests-repository.js';
+import type { NewRequest, RequestOutcome } from '../db/requests-repository.js';
 import type { Deployment } from '../db/deployments-repository.js';
 import type { ModelRecord } from '../db/catalog-repository.js';
 import { providerFor } from '../providers/index.js';
@@ -17,6 +17,7 @@ import { SseDecoder } from '../streaming/sse-decoder.js';
 import { SseWriter } from '../streaming/sse-writer.js';
 import type { PipelineContext, Principal } from './context.js';
 import type { Admission } from '../domain/windows.js';
+import { admitKey, assertModelAllowed, endAdmission, refuseShortWallet, usageRecord } from './admission.js';
 import type { Reservation } from '../domain/routing.js';
 
 /** Output cap used for the hold when neither the request nor the catalog gives one. */
@@ -56,11 +57,7 @@ class ChatCall {
     const cost = usage ? tokenCostMicros(usage, this.model.price) : 0;
     const usedTokens = (usage?.promptTokens ?? 0) + (usage?.completionTokens ?? 0);
     if (this.reservation) this.ctx.router.finish(this.reservation, usedTokens, outcome.ttftMs ?? this.elapsed(), Date.now());
-    if (this.admission) {
-      // Calls the gateway refuses itself do not count against the key's limits; others count what they used.
-      if (outcome.errorCode === 'no_healthy_deployment') this.ctx.limiter.cancel(this.admission, Date.now());
-      else this.ctx.limiter.settle(this.admission, usedTokens, Date.now());
-    }
+    endAdmission(this.ctx, this.admission, outcome.errorCode, usedTokens);
     const full: RequestOutcome = {
       ...outcome,
       promptTokens: usage?.promptTokens ?? 0,
@@ -112,9 +109,7 @@ export async function handleChat(ctx: PipelineContext, principal: Principal, req
   if (!model || model.modality !== 'chat' || deployments.length === 0) {
     throw gatewayError('model_not_found', `The model '${request.model}' does not exist or has no enabled deployment.`, { param: 'model' });
   }
-  if (principal.allowedModels && !principal.allowedModels.includes(request.model)) {
-    throw gatewayError('model_not_allowed', `This key is not allowed to use the model '${request.model}'.`, { param: 'model' });
-  }
+  assertModelAllowed(principal, request.model);
 
   let promptEstimate: number;
   try {
@@ -125,14 +120,7 @@ export async function handleChat(ctx: PipelineContext, principal: Principal, req
     throw err;
   }
   const maxOutput = request.max_completion_tokens ?? request.max_tokens ?? model.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
-  let admission: Admission | undefined;
-  if (principal.keyId && principal.limits && (principal.limits.rpm || principal.limits.tpm)) {
-    const requestedOutput = request.max_completion_tokens ?? request.max_tokens ?? 0;
-    const admitted = ctx.limiter.admit(principal.keyId, principal.limits, promptEstimate + requestedOutput, Date.now());
-    for (const [name, value] of Object.entries(admitted.headers)) reply.header(name, value);
-    if (!admitted.ok) throw gatewayError('rate_limited', undefined, { headers: admitted.headers });
-    admission = admitted.admission;
-  }
+  const admission = admitKey(ctx, principal, promptEstimate + (request.max_completion_tokens ?? request.max_tokens ?? 0), (name, value) => reply.header(name, value));
   const holdMicros = tokenHoldMicros(promptEstimate, maxOutput * (request.n ?? 1), model.price);
   const newRequest: NewRequest = {
     id: req.id,
@@ -149,9 +137,7 @@ export async function handleChat(ctx: PipelineContext, principal: Principal, req
     await ctx.store.billing.openBatched(newRequest);
   } catch (err) {
     if (!(err instanceof InsufficientBalanceError)) throw err;
-    if (admission) ctx.limiter.cancel(admission, Date.now());
-    await ctx.store.billing.recordRefusedBatched(newRequest, { status: 'error', httpStatus: 402, errorCode: 'insufficient_balance', finishedAt: Date.now() });
-    throw gatewayError('insufficient_balance');
+    await refuseShortWallet(ctx, newRequest, admission);
   }
 
   const call = new ChatCall(ctx, req.id, request, model, promptEstimate, inbound);
@@ -350,39 +336,5 @@ function openAiChunkMapper(): StreamMapper {
       }
     },
     end: () => [],
-  };
-}
-
-/** The finished usage row, built from what was written (the dashboard feed and metrics read it). */
-function usageRecord(opened: NewRequest, outcome: RequestOutcome, costMicros: number, shortfallMicros: number): UsageRecord {
-  const prompt = outcome.promptTokens ?? 0;
-  const completion = outcome.completionTokens ?? 0;
-  return {
-    id: opened.id,
-    created_at: Math.floor(opened.createdAt / 1000),
-    account_id: opened.accountId,
-    key_id: opened.keyId,
-    source: opened.source,
-    model: opened.model,
-    endpoint: opened.endpoint,
-    status: outcome.status,
-    http_status: outcome.httpStatus,
-    stream: opened.stream,
-    prompt_tokens: prompt,
-    completion_tokens: completion,
-    cached_tokens: outcome.cachedTokens ?? 0,
-    reasoning_tokens: outcome.reasoningTokens ?? 0,
-    total_tokens: prompt + completion,
-    cost_micros: costMicros,
-    hold_micros: opened.holdMicros,
-    shortfall_micros: shortfallMicros,
-    latency_ms: outcome.latencyMs ?? null,
-    ttft_ms: outcome.ttftMs ?? null,
-    error_code: outcome.errorCode ?? null,
-    error_message: outcome.errorMessage ?? null,
-    deployment_id: outcome.deploymentId ?? null,
-    deployment_name: outcome.deploymentName ?? null,
-    attempts: outcome.attempts ?? 0,
-    usage_source: outcome.usageSource ?? null,
   };
 }

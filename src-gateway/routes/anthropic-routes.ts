@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { gatewayError } from '../errors.js';
+import { assertModelAllowed } from '../pipeline/admission.js';
 import { handleChat } from '../pipeline/chat.js';
 import type { PipelineContext, Principal } from '../pipeline/context.js';
 import { anthropicInbound, parseMessagesRequest, toIRRequest } from '../protocols/anthropic-messages.js';
@@ -31,9 +32,7 @@ export async function anthropicRoutes(
     if (!model || model.modality !== 'chat' || !ctx.live.deploymentsFor(request.model).some((d) => d.enabled)) {
       throw gatewayError('model_not_found', `The model '${request.model}' does not exist or has no enabled deployment.`, { param: 'model' });
     }
-    if (principal.allowedModels && !principal.allowedModels.includes(request.model)) {
-      throw gatewayError('model_not_allowed', `This key is not allowed to use the model '${request.model}'.`, { param: 'model' });
-    }
+    assertModelAllowed(principal, request.model);
     return { input_tokens: translated(() => estimateChatPromptTokens(request.messages, request.tools)) };
   });
 }
