@@ -151,9 +151,9 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     const origin = req.headers.origin;
     // The desktop window (app://omixa) and the renderer dev server are the only foreign origins allowed to call.
     if (origin && CORS_ORIGINS.has(origin)) {
-      reply.header('access-control-allow-origin', origin).header('vary', 'Origin').header('access-control-expose-headers', 'x-omixa-request-id');
-      // Streams (chat SSE, the admin event feed) hijack the reply and write their own head: Node merges these in.
-      reply.raw.setHeader('access-control-allow-origin', origin).setHeader('access-control-expose-headers', 'x-omixa-request-id');
+      // Set on the raw response: Node merges them into every head, also of streams that hijack the reply (chat SSE,
+      // the admin event feed) and write their own.
+      reply.raw.setHeader('access-control-allow-origin', origin).setHeader('vary', 'Origin').setHeader('access-control-expose-headers', 'x-omixa-request-id');
     }
   });
   app.options('/*', async (req, reply) => {

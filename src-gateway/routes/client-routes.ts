@@ -46,7 +46,8 @@ export async function clientRoutes(
   app.post('/wallet/top-up', async (req) => {
     const body = req.body as { amount_micros?: unknown; account?: unknown } | undefined;
     let accountId: string;
-    if (isAdmin(req)) {
+    const admin = isAdmin(req);
+    if (admin) {
       // A malformed account reference must not silently credit the default account.
       if (body?.account != null && typeof body.account !== 'string') throw gatewayError('invalid_request', "'account' must be an account id or name.", { param: 'account' });
       const ref = typeof body?.account === 'string' ? body.account : 'default';
@@ -65,7 +66,7 @@ export async function clientRoutes(
       throw gatewayError('invalid_request', "'amount_micros' must be a positive integer (at most 1,000,000 USD).", { param: 'amount_micros' });
     }
     try {
-      ctx.store.wallet.topUp(accountId, amount, isAdmin(req) ? 'admin top-up' : 'self top-up');
+      ctx.store.wallet.topUp(accountId, amount, admin ? 'admin top-up' : 'self top-up');
     } catch (err) {
       // A balance beyond what the wallet can count exactly.
       if (err instanceof WalletRuleError) throw gatewayError('invalid_request', err.message, { param: 'amount_micros' });
