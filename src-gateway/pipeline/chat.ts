@@ -272,10 +272,12 @@ async function forwardStream(call: ChatCall, res: UpstreamResponse, reply: Fasti
   const finished = (async () => {
     try {
       for await (const chunk of res.body) {
-        for (const event of decoder.push(chunk as Buffer)) {
-          if (passthrough) passEvent(event.text, event.data);
-          else translateEvent(event);
-        }
+        writer.batch(() => {
+          for (const event of decoder.push(chunk as Buffer)) {
+            if (passthrough) passEvent(event.text, event.data);
+            else translateEvent(event);
+          }
+        });
         if (writer.closed) break;
         await writer.drain();
       }

@@ -21,11 +21,14 @@ const HEARTBEAT = ': keep-alive\n\n';
 
 /**
  * Writes an SSE response: headers, the padding comment, events as they come, comment heartbeats whenever the stream
- * has been silent for `heartbeatMs`. Never buffers: every event is one socket write.
+ * has been silent for `heartbeatMs`. Never holds an event back: the events of one upstream read leave in one socket
+ * write (`batch`), and the headers and padding leave in the event-loop turn that opened the stream, together with
+ * whatever events that turn already has.
  */
 export class SseWriter {
   private heartbeat: NodeJS.Timeout | undefined;
   private ended = false;
+  private openCorked = false;
 
   constructor(
     private readonly res: ServerResponse,
@@ -38,6 +41,11 @@ export class SseWriter {
   }
 
   open(): void {
+    // One write for the headers, the padding and the events already received, instead of one each: on loopback each
+    // socket write is a system call that wakes the client.
+    this.res.cork();
+    this.openCorked = true;
+    setImmediate(() => this.flushOpen());
     this.res.writeHead(200, { ...SSE_HEADERS, ...this.options.headers });
     if (this.options.paddingBytes > 0) {
       this.res.write(`:${' '.repeat(Math.max(0, this.options.paddingBytes - 3))}\n\n`);
@@ -50,10 +58,27 @@ export class SseWriter {
     }
   }
 
+  /** Ends the cork of `open` exactly once: the socket may serve the next request of a keep-alive connection later. */
+  private flushOpen(): void {
+    if (!this.openCorked) return;
+    this.openCorked = false;
+    this.res.uncork();
+  }
+
   private beat(): void {
     if (this.closed) return;
     this.res.write(HEARTBEAT);
     this.heartbeat?.refresh();
+  }
+
+  /** Runs `write` (several `writeEvent`s) and sends what it wrote in one socket write. */
+  batch(write: () => void): void {
+    this.res.cork();
+    try {
+      write();
+    } finally {
+      this.res.uncork();
+    }
   }
 
   /** Writes one event given as its text (without the blank line). Returns false when the socket wants a drain. */
@@ -77,6 +102,7 @@ export class SseWriter {
     clearTimeout(this.heartbeat);
     if (this.ended) return;
     this.ended = true;
+    this.flushOpen();
     if (!this.res.destroyed && !this.res.writableEnded) this.res.end();
   }
 }
