@@ -81,7 +81,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         censor: '[redacted]',
       },
     },
-    // Time-ordered: request ids key the requests, holds and ledger indexes written on every call (see newSortableId).
+    // Time-ordered: request ids key the requests and ledger indexes written on every call (see newSortableId).
     genReqId: () => newSortableId('req'),
     // The pipelines log one line per finished request themselves, with its billing outcome.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),

@@ -6,8 +6,10 @@ import type { NewRequest, RequestOutcome, RequestsRepository } from './requests-
 export type BillingRepository = ReturnType<typeof createBillingRepository>;
 
 /**
- * The two transactions of a billed request: `open` writes the pending usage row and its hold; `close` captures the
- * actual cost, releases the rest and writes the outcome. A refused request (402) leaves a finished error row and no hold.
+ * The two transactions of a billed request: `open` writes the pending usage row and locks its hold in the wallet;
+ * `close` captures the actual cost, releases the rest and writes the outcome. The pending row is the hold's record
+ * (`hold_micros` while `status = 'pending'`), so a hold is settled exactly once: when its row is finished. A refused
+ * request (402) leaves a finished error row and no hold.
  */
 export function createBillingRepository(db: Db, wallet: WalletRepository, requests: RequestsRepository) {
   const batch = createCommitBatch(db);
@@ -17,7 +19,8 @@ export function createBillingRepository(db: Db, wallet: WalletRepository, reques
   });
 
   const close = db.transaction((id: string, outcome: RequestOutcome, costMicros: number) => {
-    const settled = wallet.settleInTx(id, costMicros, outcome.finishedAt);
+    const hold = requests.pendingHold(id);
+    const settled = hold ? wallet.settleInTx(hold.account_id, id, hold.hold_micros, costMicros, outcome.finishedAt) : undefined;
     const captured = settled?.capturedMicros ?? 0;
     requests.finish(id, { ...outcome, costMicros: captured, shortfallMicros: settled?.shortfallMicros ?? 0 });
     return settled;

@@ -250,4 +250,40 @@ CREATE INDEX jobs_due ON jobs (next_poll_at) WHERE status IN ('queued', 'in_prog
 CREATE INDEX jobs_completed ON jobs (completed_at) WHERE status = 'completed';
 `,
   },
+  {
+    version: 5,
+    name: 'leaner billing writes',
+    sql: `
+-- A hold is the pending usage row written in the same transaction: requests.hold_micros while status = 'pending'.
+-- Every hold row had that twin (same amount, settled in the same transaction as the row was finished), so the table
+-- goes without moving money.
+DROP INDEX holds_active;
+DROP TABLE holds;
+
+-- Ledger ids are time-ordered with 128 random bits (unique by construction) and nothing looks a row up by id: the
+-- unique index only cost a B-tree insert per money move. The table is rebuilt without it; rows, seq and the
+-- append-only triggers are kept.
+CREATE TABLE ledger_next (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL,
+  account_id TEXT NOT NULL REFERENCES accounts(id),
+  type TEXT NOT NULL CHECK (type IN ('top_up', 'hold', 'capture', 'release', 'adjustment')),
+  amount_micros INTEGER NOT NULL CHECK (amount_micros >= 0),
+  direction TEXT NOT NULL CHECK (direction IN ('credit', 'debit', 'lock', 'unlock')),
+  balance_after_micros INTEGER NOT NULL,
+  locked_after_micros INTEGER NOT NULL,
+  request_id TEXT,
+  note TEXT,
+  created_at INTEGER NOT NULL
+);
+INSERT INTO ledger_next (seq, id, account_id, type, amount_micros, direction, balance_after_micros, locked_after_micros, request_id, note, created_at)
+  SELECT seq, id, account_id, type, amount_micros, direction, balance_after_micros, locked_after_micros, request_id, note, created_at FROM ledger;
+DROP TABLE ledger;
+ALTER TABLE ledger_next RENAME TO ledger;
+CREATE INDEX ledger_account ON ledger (account_id, seq);
+CREATE INDEX ledger_request ON ledger (request_id);
+CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger BEGIN SELECT RAISE(ABORT, 'ledger is append-only'); END;
+CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger BEGIN SELECT RAISE(ABORT, 'ledger is append-only'); END;
+`,
+  },
 ];

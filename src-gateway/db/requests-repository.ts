@@ -117,6 +117,9 @@ export function createRequestsRepository(db: Db) {
      WHERE id = ? AND status = 'pending'`,
   );
   const byId = db.prepare<[string], RequestRow>('SELECT * FROM requests WHERE id = ?');
+  const pendingHold = db.prepare<[string], { account_id: string; hold_micros: number }>(
+    "SELECT account_id, hold_micros FROM requests WHERE id = ? AND status = 'pending'",
+  );
   const pending = db.prepare<[], { id: string }>("SELECT id FROM requests WHERE status = 'pending'");
   const recentTokens = db.prepare<[number], { deployment_id: string; at: number; tokens: number }>(
     `SELECT deployment_id, (created_at / 60000) * 60000 AS at, SUM(total_tokens) AS tokens FROM requests
@@ -156,6 +159,8 @@ export function createRequestsRepository(db: Db) {
         ).changes === 1
       );
     },
+    /** The account and held amount of a pending request; undefined once it is finished. */
+    pendingHold: (id: string): { account_id: string; hold_micros: number } | undefined => pendingHold.get(id),
     get(id: string): UsageRecord | undefined {
       const row = byId.get(id);
       return row ? toRecord(row) : undefined;

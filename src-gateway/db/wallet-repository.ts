@@ -47,17 +47,13 @@ export function createWalletRepository(db: Db) {
     `INSERT INTO ledger (id, account_id, type, amount_micros, direction, balance_after_micros, locked_after_micros, request_id, note, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const insertHold = db.prepare("INSERT INTO holds (request_id, account_id, amount_micros, status, created_at) VALUES (?, ?, ?, 'active', ?)");
-  const getHold = db.prepare<[string], { account_id: string; amount_micros: number; status: string }>(
-    'SELECT account_id, amount_micros, status FROM holds WHERE request_id = ?',
-  );
-  const settleHold = db.prepare("UPDATE holds SET status = 'settled', settled_at = ? WHERE request_id = ? AND status = 'active'");
   const page = db.prepare<[string, number, number], LedgerRow>('SELECT * FROM ledger WHERE account_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?');
   const totals = db.prepare<[string], { type: string; direction: string; total: number }>(
     'SELECT type, direction, COALESCE(SUM(amount_micros), 0) AS total FROM ledger WHERE account_id = ? GROUP BY type, direction',
   );
+  // Active holds are the pending usage rows (see billing-repository).
   const activeHoldTotal = db.prepare<[string], { total: number }>(
-    "SELECT COALESCE(SUM(amount_micros), 0) AS total FROM holds WHERE account_id = ? AND status = 'active'",
+    "SELECT COALESCE(SUM(hold_micros), 0) AS total FROM requests WHERE status = 'pending' AND account_id = ?",
   );
   const accountIds = db.prepare<[], { account_id: string }>('SELECT account_id FROM wallets');
   const byRequest = db.prepare<[string], LedgerRow>('SELECT * FROM ledger WHERE request_id = ? ORDER BY seq');
@@ -87,23 +83,22 @@ export function createWalletRepository(db: Db) {
     return result.state;
   });
 
-  /** Locks `amount` for `requestId`; throws InsufficientBalanceError when available is short. Run inside a transaction. */
+  /**
+   * Locks `amount` for `requestId`; throws InsufficientBalanceError when available is short. Run inside a transaction
+   * that also writes the request's pending usage row: that row is the hold's record until the request is settled.
+   */
   function holdInTx(accountId: string, requestId: string, amountMicros: number, now: number): WalletState {
     const state = read(accountId);
     const result = wallet.hold(state, amountMicros);
     if (!result) throw new InsufficientBalanceError(wallet.availableMicros(state), amountMicros);
     apply(accountId, result.state, result.moves, requestId, null, now);
-    insertHold.run(requestId, accountId, amountMicros, now);
     return result.state;
   }
 
-  /** Settles the hold of `requestId` against `costMicros`. Run inside a transaction. Idempotent: a settled hold is left alone. */
-  function settleInTx(requestId: string, costMicros: number, now: number): wallet.SettleResult | undefined {
-    const heldRow = getHold.get(requestId);
-    if (!heldRow || heldRow.status !== 'active') return undefined;
-    const result = wallet.settle(read(heldRow.account_id), heldRow.amount_micros, costMicros);
-    apply(heldRow.account_id, result.state, result.moves, requestId, null, now);
-    settleHold.run(now, requestId);
+  /** Settles a hold of `holdMicros` against `costMicros`. Run inside the transaction that finishes the request's row. */
+  function settleInTx(accountId: string, requestId: string, holdMicros: number, costMicros: number, now: number): wallet.SettleResult {
+    const result = wallet.settle(read(accountId), holdMicros, costMicros);
+    apply(accountId, result.state, result.moves, requestId, null, now);
     return result;
   }
 

@@ -141,7 +141,7 @@ describe('crash recovery of the real gateway process', () => {
     try {
       const wallet = db.prepare('SELECT balance_micros, locked_micros FROM wallets WHERE account_id = ?').get(accountId) as { balance_micros: number; locked_micros: number };
       expect(wallet).toEqual({ balance_micros: TOP_UP_MICROS, locked_micros: heldTotal });
-      const activeHolds = db.prepare("SELECT request_id, amount_micros FROM holds WHERE account_id = ? AND status = 'active'").all(accountId) as { request_id: string; amount_micros: number }[];
+      const activeHolds = db.prepare("SELECT id AS request_id, hold_micros AS amount_micros FROM requests WHERE account_id = ? AND status = 'pending'").all(accountId) as { request_id: string; amount_micros: number }[];
       expect(Object.fromEntries(activeHolds.map((h) => [h.request_id, h.amount_micros]))).toEqual(Object.fromEntries(holds));
       const statuses = db.prepare(`SELECT id, status FROM requests WHERE id IN (${streamIds.map(() => '?').join(',')})`).all(...streamIds) as { id: string; status: string }[];
       expect(statuses.map((s) => s.status)).toEqual(streamIds.map(() => 'pending'));

@@ -92,7 +92,7 @@ describe('media jobs across a crash of the gateway process', () => {
       expect(jobs[0]!.upstream_id).toMatch(/^task_/);
       expect(jobs[1]).toMatchObject({ status: 'submitting', upstream_id: null, hold_micros: 200_000 });
       stuckRequestId = jobs[1]!.request_id;
-      const holds = db.prepare("SELECT request_id, amount_micros FROM holds WHERE status = 'active' ORDER BY created_at").all();
+      const holds = db.prepare("SELECT id AS request_id, hold_micros AS amount_micros FROM requests WHERE status = 'pending' ORDER BY created_at").all();
       expect(holds).toEqual([{ request_id: running.request_id, amount_micros: 400_000 }, { request_id: stuckRequestId, amount_micros: 200_000 }]);
       const wallet = db.prepare('SELECT balance_micros, locked_micros FROM wallets WHERE account_id = ?').get(accountId);
       expect(wallet).toEqual({ balance_micros: TOP_UP, locked_micros: 600_000 });

@@ -96,11 +96,11 @@ describe('wallet under concurrent calls', () => {
     return { id: created.id, key, client: gw.openai(key) };
   }
 
-  /** Samples the wallet row and the active holds of an account on every tick while a burst runs. */
+  /** Samples the wallet row and the active holds (pending usage rows) of an account on every tick while a burst runs. */
   function sampler(accountId: string) {
     const { db } = gw.gateway.store;
-    const activeHolds = db.prepare<[string], { n: number }>("SELECT COUNT(*) AS n FROM holds WHERE account_id = ? AND status = 'active'");
-    const settledHolds = db.prepare<[string], { n: number }>("SELECT COUNT(*) AS n FROM holds WHERE account_id = ? AND status = 'settled'");
+    const activeHolds = db.prepare<[string], { n: number }>("SELECT COUNT(*) AS n FROM requests WHERE account_id = ? AND status = 'pending'");
+    const settledHolds = db.prepare<[string], { n: number }>("SELECT COUNT(*) AS n FROM requests WHERE account_id = ? AND status != 'pending' AND hold_micros > 0");
     const requestRows = db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM requests WHERE account_id = ?');
     // `decidedBeforeFirstSettle`: calls held or refused while none had finished yet (how well the burst overlapped).
     const seen = { samples: 0, minBalance: Infinity, maxLocked: 0, maxActiveHolds: 0, decidedBeforeFirstSettle: 0, broken: [] as string[] };
