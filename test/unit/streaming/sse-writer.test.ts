@@ -27,7 +27,10 @@ async function read(url: string): Promise<{ text: string; arrivals: { at: number
   const res = await fetch(url);
   const arrivals: { at: number; text: string }[] = [];
   const decoder = new TextDecoder();
-  for await (const chunk of res.body!) arrivals.push({ at: performance.now() - started, text: decoder.decode(chunk as Uint8Array) });
+  const reader = res.body!.getReader();
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+    arrivals.push({ at: performance.now() - started, text: decoder.decode(chunk.value) });
+  }
   return { text: arrivals.map((a) => a.text).join(''), arrivals, headers: res.headers };
 }
 
