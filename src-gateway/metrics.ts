@@ -53,17 +53,46 @@ export function createMetrics(events: EventEmitter, router: DeploymentRouter, li
     },
   });
 
+  // The labelled children of one model × deployment, bound once: prom-client hashes a label object on every call.
+  type Bound = ReturnType<typeof bind>;
+  const bind = (model: string, deployment: string) => {
+    const l = { model, deployment };
+    return {
+      requests: new Map<string, ReturnType<typeof requests.labels>>(),
+      errors: new Map<string, ReturnType<typeof errors.labels>>(),
+      prompt: tokens.labels({ ...l, kind: 'prompt' }),
+      completion: tokens.labels({ ...l, kind: 'completion' }),
+      cached: tokens.labels({ ...l, kind: 'cached' }),
+      reasoning: tokens.labels({ ...l, kind: 'reasoning' }),
+      cost: cost.labels(l),
+      latency: latency.labels(l),
+      ttft: ttft.labels(l),
+      labels: l,
+    };
+  };
+  const bound = new Map<string, Bound>();
+
   events.on('request', (r: UsageRecord) => {
-    const l = { model: r.model, deployment: r.deployment_name ?? 'none' };
-    requests.inc({ ...l, status: r.status, endpoint: r.endpoint });
-    if (r.error_code) errors.inc({ ...l, code: r.error_code });
-    if (r.prompt_tokens) tokens.inc({ ...l, kind: 'prompt' }, r.prompt_tokens);
-    if (r.completion_tokens) tokens.inc({ ...l, kind: 'completion' }, r.completion_tokens);
-    if (r.cached_tokens) tokens.inc({ ...l, kind: 'cached' }, r.cached_tokens);
-    if (r.reasoning_tokens) tokens.inc({ ...l, kind: 'reasoning' }, r.reasoning_tokens);
-    if (r.cost_micros) cost.inc(l, r.cost_micros);
-    if (r.latency_ms !== null) latency.observe(l, r.latency_ms / 1000);
-    if (r.ttft_ms !== null) ttft.observe(l, r.ttft_ms / 1000);
+    const deployment = r.deployment_name ?? 'none';
+    const key = `${r.model}\n${deployment}`;
+    let b = bound.get(key);
+    if (!b) bound.set(key, (b = bind(r.model, deployment)));
+    const outcome = `${r.status}\n${r.endpoint}`;
+    let counter = b.requests.get(outcome);
+    if (!counter) b.requests.set(outcome, (counter = requests.labels({ ...b.labels, status: r.status, endpoint: r.endpoint })));
+    counter.inc();
+    if (r.error_code) {
+      let errorCounter = b.errors.get(r.error_code);
+      if (!errorCounter) b.errors.set(r.error_code, (errorCounter = errors.labels({ ...b.labels, code: r.error_code })));
+      errorCounter.inc();
+    }
+    if (r.prompt_tokens) b.prompt.inc(r.prompt_tokens);
+    if (r.completion_tokens) b.completion.inc(r.completion_tokens);
+    if (r.cached_tokens) b.cached.inc(r.cached_tokens);
+    if (r.reasoning_tokens) b.reasoning.inc(r.reasoning_tokens);
+    if (r.cost_micros) b.cost.inc(r.cost_micros);
+    if (r.latency_ms !== null) b.latency.observe(r.latency_ms / 1000);
+    if (r.ttft_ms !== null) b.ttft.observe(r.ttft_ms / 1000);
   });
   return registry;
 }

@@ -200,11 +200,18 @@ describe('observability', () => {
   it('exposes Prometheus metrics per deployment and model', async () => {
     const { gw, key } = await setup([{ fake: { reply: () => ({ usage: { prompt_tokens: 12, completion_tokens: 3 } }) } }]);
     await ask(gw.openai(key));
+    await ask(gw.openai(key));
     const res = await fetch(`${gw.url}/metrics`);
     expect(res.status).toBe(200);
     const text = await res.text();
-    expect(text).toMatch(/omixa_requests_total\{model="gpt-4o-mini",deployment="d0",status="ok",endpoint="chat.completions"\} 1/);
-    expect(text).toMatch(/omixa_tokens_total\{model="gpt-4o-mini",deployment="d0",kind="prompt"\} 12/);
+    expect(text).toMatch(/omixa_requests_total\{model="gpt-4o-mini",deployment="d0",status="ok",endpoint="chat.completions"\} 2/);
+    expect(text).toMatch(/omixa_tokens_total\{model="gpt-4o-mini",deployment="d0",kind="prompt"\} 24/);
+    expect(text).toMatch(/omixa_tokens_total\{model="gpt-4o-mini",deployment="d0",kind="completion"\} 6/);
+    expect(text).toMatch(/omixa_request_duration_seconds_count\{model="gpt-4o-mini",deployment="d0"\} 2/);
+    const { data } = (await (await fetch(`${gw.url}/v1/usage/requests`, { headers: { authorization: `Bearer ${key}` } })).json()) as { data: { cost_micros: number }[] };
+    const spent = data.reduce((sum, row) => sum + row.cost_micros, 0);
+    expect(spent).toBeGreaterThan(0);
+    expect(text).toContain(`omixa_cost_micros_total{model="gpt-4o-mini",deployment="d0"} ${spent}`);
     expect(text).toContain('omixa_request_duration_seconds_bucket');
     expect(text).toMatch(/omixa_deployment_in_flight\{model="gpt-4o-mini",deployment="d0"\} 0/);
   });
