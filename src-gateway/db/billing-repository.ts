@@ -13,6 +13,8 @@ export type BillingRepository = ReturnType<typeof createBillingRepository>;
  */
 export function createBillingRepository(db: Db, wallet: WalletRepository, requests: RequestsRepository) {
   const batch = createCommitBatch(db);
+  /** Calls opened through the batched API and not closed yet: the load signal that decides whether grouping pays. */
+  let openCalls = 0;
   const open = db.transaction((request: NewRequest) => {
     requests.insertPending(request);
     wallet.holdInTx(request.accountId, request.id, request.holdMicros, request.createdAt);
@@ -40,13 +42,23 @@ export function createBillingRepository(db: Db, wallet: WalletRepository, reques
     /**
      * `open`, group-committed: every open and close queued in the same event-loop turn shares one SQLite transaction
      * (each in its own savepoint, so one refusal rolls back only itself). Resolves once committed, before the upstream
-     * is called; rejects with InsufficientBalanceError exactly as `open` throws.
+     * is called; rejects with InsufficientBalanceError exactly as `open` throws. A call alone in the gateway commits
+     * at once: there is nothing to group it with, and waiting for the turn to end would only add to its latency.
      */
-    openBatched: (request: NewRequest): Promise<void> => batch.run(open, [request]),
+    openBatched(request: NewRequest): Promise<void> {
+      const alone = openCalls++ === 0;
+      return batch.run(open, [request], alone).catch((err: unknown) => {
+        openCalls = Math.max(0, openCalls - 1);
+        throw err;
+      });
+    },
     /** `close`, group-committed; resolves once the capture is durable, before the client sees the answer. */
-    closeBatched: (id: string, outcome: RequestOutcome, costMicros: number) => batch.run(close, [id, outcome, costMicros]),
+    closeBatched(id: string, outcome: RequestOutcome, costMicros: number) {
+      const alone = openCalls <= 1;
+      return batch.run(close, [id, outcome, costMicros], alone).finally(() => (openCalls = Math.max(0, openCalls - 1)));
+    },
     /** `recordRefused`, group-committed. */
-    recordRefusedBatched: (request: NewRequest, outcome: RequestOutcome): Promise<void> => batch.run(recordRefused, [request, outcome]),
+    recordRefusedBatched: (request: NewRequest, outcome: RequestOutcome): Promise<void> => batch.run(recordRefused, [request, outcome], openCalls === 0),
     /** Releases the holds of requests that never finished (after a crash); returns how many. */
     releaseUnfinished(now = Date.now(), ids: readonly string[] = requests.pendingIds()): number {
       for (const id of ids) {
@@ -68,7 +80,7 @@ interface QueuedOp {
  * Group commit. A commit costs the same few dozen page writes whether it carries one request or twenty (the wallet row,
  * index leaves and the WAL frame header are shared), so under load the operations of one event-loop turn are committed
  * together. The money rules are unchanged: each operation still runs whole, in order, inside the transaction, and its
- * caller goes on only after the commit.
+ * caller goes on only after the commit. Callers that know they are alone ask for an immediate commit (`run(…, true)`).
  */
 function createCommitBatch(db: Db) {
   let queue: QueuedOp[] = [];
@@ -112,8 +124,18 @@ function createCommitBatch(db: Db) {
   };
 
   return {
-    /** Runs the transaction function `tx(...args)` in the next group commit; resolves with its result once committed. */
-    run<A extends unknown[], T>(tx: Transaction<(...args: A) => T>, args: A): Promise<T> {
+    /**
+     * Runs the transaction function `tx(...args)` in the next group commit; resolves with its result once committed.
+     * `now`: commit at once instead, unless a group is already waiting (its operations go first, in order).
+     */
+    run<A extends unknown[], T>(tx: Transaction<(...args: A) => T>, args: A, now = false): Promise<T> {
+      if (now && !scheduled) {
+        try {
+          return Promise.resolve(tx.immediate(...args));
+        } catch (err) {
+          return Promise.reject(err);
+        }
+      }
       return new Promise<T>((resolve, reject) => {
         queue.push({ tx: tx as Transaction<(...args: any[]) => unknown>, args, resolve, reject });
         if (!scheduled) {

@@ -83,6 +83,32 @@ describe('billing store', () => {
     expect(s.wallet.violations(s.accountId)).toEqual([]);
   });
 
+  it('commits a call alone at once, and groups calls that overlap', async () => {
+    const s = freshStore();
+    s.wallet.topUp(s.accountId, 10_000);
+    const first = newRequest(s.accountId, 1_000);
+    const opening = s.billing.openBatched(first);
+    // Alone: committed before openBatched returned.
+    expect(s.wallet.get(s.accountId).lockedMicros).toBe(1_000);
+    await opening;
+
+    // With a call open, the next ones wait for the end of the turn and commit together.
+    const second = newRequest(s.accountId, 2_000);
+    const third = newRequest(s.accountId, 3_000);
+    const both = Promise.all([s.billing.openBatched(second), s.billing.openBatched(third)]);
+    expect(s.wallet.get(s.accountId).lockedMicros).toBe(1_000);
+    await both;
+    expect(s.wallet.get(s.accountId).lockedMicros).toBe(6_000);
+
+    await Promise.all([first, second].map((r) => s.billing.closeBatched(r.id, ok(), 500)));
+    expect(s.wallet.get(s.accountId)).toEqual({ balanceMicros: 9_000, lockedMicros: 3_000 });
+    // The last open call is alone again: its close commits at once.
+    const closing = s.billing.closeBatched(third.id, ok(), 500);
+    expect(s.wallet.get(s.accountId)).toEqual({ balanceMicros: 8_500, lockedMicros: 0 });
+    await closing;
+    expect(s.wallet.violations(s.accountId)).toEqual([]);
+  });
+
   it('keeps the ledger invariants through a long random sequence of money moves', () => {
     const s = freshStore();
     const next = random(20261127);
