@@ -14,7 +14,8 @@ import { providerFor } from '../providers/index.js';
 import { classifyTransportError, type UpstreamResponse } from '../providers/http.js';
 import { sendWithFailover } from './failover.js';
 import { SseDecoder } from '../streaming/sse-decoder.js';
-import { SseWriter } from '../streaming/sse-writer.js';
+import { createSseWriter } from '../streaming/sse-writer.js';
+import type { StreamWriterFactory } from '../streaming/stream-writer.js';
 import type { PipelineContext, Principal } from './context.js';
 import type { Admission } from '../domain/windows.js';
 import { admitKey, assertModelAllowed, endAdmission, refuseShortWallet, usageRecord } from './admission.js';
@@ -43,6 +44,7 @@ class ChatCall {
     readonly model: ModelRecord,
     readonly promptEstimate: number,
     readonly inbound: InboundProtocol,
+    readonly createStreamWriter: StreamWriterFactory,
   ) {}
 
   elapsed(): number {
@@ -101,9 +103,18 @@ export async function handleChatCompletions(ctx: PipelineContext, principal: Pri
 
 /**
  * Any chat-shaped call, whatever its inbound protocol: `request` is already the IR (OpenAI chat) request and
- * `inbound` writes the answer in the client's protocol.
+ * `inbound` writes the answer in the client's protocol. A streamed answer goes out through `createStreamWriter`
+ * (server-sent events unless the route asks for another framing).
  */
-export async function handleChat(ctx: PipelineContext, principal: Principal, req: FastifyRequest, reply: FastifyReply, inbound: InboundProtocol, request: ChatRequest): Promise<void> {
+export async function handleChat(
+  ctx: PipelineContext,
+  principal: Principal,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  inbound: InboundProtocol,
+  request: ChatRequest,
+  createStreamWriter: StreamWriterFactory = createSseWriter,
+): Promise<void> {
   const model = ctx.live.model(request.model);
   const deployments = ctx.live.deploymentsFor(request.model).filter((d) => d.enabled && providerFor(d.provider)?.chatCompletions);
   if (!model || model.modality !== 'chat' || deployments.length === 0) {
@@ -140,7 +151,7 @@ export async function handleChat(ctx: PipelineContext, principal: Principal, req
     await refuseShortWallet(ctx, newRequest, admission);
   }
 
-  const call = new ChatCall(ctx, req.id, request, model, promptEstimate, inbound);
+  const call = new ChatCall(ctx, req.id, request, model, promptEstimate, inbound, createStreamWriter);
   call.admission = admission;
   call.opened = newRequest;
   reply.raw.on('close', () => {
@@ -215,7 +226,7 @@ async function forwardStream(call: ChatCall, res: UpstreamResponse, reply: Fasti
   const { ctx, request } = call;
   const includeUsage = request.stream_options?.include_usage === true;
   reply.hijack();
-  const writer = new SseWriter(reply.raw, {
+  const writer = call.createStreamWriter(reply.raw, {
     paddingBytes: ctx.config.paddingBytes,
     heartbeatMs: ctx.config.heartbeatSeconds * 1000,
     headers: { 'x-omixa-request-id': call.id },

@@ -2,8 +2,10 @@ import { ERROR_CATALOGUE, gatewayError, googleErrorBody, type ErrorCode } from '
 import type { InboundContext, InboundStreamWriter, IRChunk, IRFinishReason, IRResponse, IRToolCall, IRUsage } from './ir.js';
 
 /**
- * IR answers → Gemini `GenerateContentResponse`: the JSON answer, and the `alt=sse` stream (`data: {…}` events, no
- * `[DONE]`, usageMetadata and finishReason on the last event, as Google sends them).
+ * IR answers → Gemini `GenerateContentResponse`: the JSON answer, and the stream (`data: {…}` events, no `[DONE]`,
+ * usageMetadata and finishReason on the last event, as Google sends them). The events carry only `data`, so the same
+ * events serve both of Google's stream framings: SSE with `alt=sse`, and the JSON array without it (each event's data
+ * one element; see streaming/json-array-writer.ts).
  */
 
 interface GeminiPartOut {

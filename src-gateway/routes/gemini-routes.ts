@@ -4,12 +4,26 @@ import { gatewayError } from '../errors.js';
 import { handleChat } from '../pipeline/chat.js';
 import type { PipelineContext, Principal } from '../pipeline/context.js';
 import { geminiInbound, geminiToChatRequest } from '../protocols/gemini.js';
+import { createJsonArrayWriter } from '../streaming/json-array-writer.js';
+import { createSseWriter } from '../streaming/sse-writer.js';
+import type { StreamWriterFactory } from '../streaming/stream-writer.js';
 
 /** Splits Google's `{model}:{method}` path segment at its last colon (model ids have none, methods never do). */
 export function splitModelAction(segment: string): { model: string; action: string } {
   const colon = segment.lastIndexOf(':');
   if (colon <= 0) return { model: segment, action: '' };
   return { model: segment.slice(0, colon), action: segment.slice(colon + 1) };
+}
+
+/**
+ * How `streamGenerateContent` answers, by Google's `alt` parameter: `sse` gives server-sent events (what every Google
+ * SDK asks for); none or `json` gives one JSON array of the same GenerateContentResponse objects, streamed element by
+ * element (curl and plain REST clients).
+ */
+function streamFraming(alt: string | undefined): StreamWriterFactory {
+  if (alt === 'sse') return createSseWriter;
+  if (alt === undefined || alt === 'json') return createJsonArrayWriter;
+  throw gatewayError('invalid_request', `alt='${alt}' is not served here; use 'sse' or 'json'.`, { param: 'alt' });
 }
 
 /** A chat model as Google's `Model` resource, so `models.list()` / `models.get()` of the Google SDKs work. */
@@ -56,11 +70,8 @@ export async function geminiRoutes(app: FastifyInstance, options: { ctx: Pipelin
         throw gatewayError('not_found', `Method '${action || '(none)'}' is not served here; use generateContent or streamGenerateContent.`);
       }
       const stream = action === 'streamGenerateContent';
-      // Without alt=sse Google streams one JSON array; every Google SDK asks for SSE, which is what the gateway serves.
-      if (stream && req.query.alt !== 'sse') {
-        throw gatewayError('invalid_request', "streamGenerateContent is served as server-sent events only: add '?alt=sse'.", { param: 'alt' });
-      }
-      await handleChat(ctx, principal, req, reply, geminiInbound, geminiToChatRequest(req.body, model, stream));
+      const framing = stream ? streamFraming(req.query.alt) : undefined;
+      await handleChat(ctx, principal, req, reply, geminiInbound, geminiToChatRequest(req.body, model, stream), framing);
       return reply;
     },
   );

@@ -8,6 +8,43 @@ const PRICE = { input: 150_000, cached: 75_000, output: 600_000 };
 const costOf = (prompt: number, cached: number, completion: number) =>
   Math.floor(((prompt - cached) * PRICE.input + cached * PRICE.cached + completion * PRICE.output + 500_000) / 1_000_000);
 
+const contents = [{ role: 'user', parts: [{ text: 'count to eight' }] }];
+
+/** A Gemini call with Node fetch (what curl users and plain REST clients do). */
+const postGemini = (url: string, key: string, path: string, body: unknown, signal?: AbortSignal) =>
+  fetch(`${url}${path}`, { method: 'POST', headers: { 'x-goog-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify(body), signal });
+
+/**
+ * Reads a streamed body piece by piece as it arrives; `elementArrivals` holds when each GenerateContentResponse was
+ * complete (each ends with its `responseId`). `stopAfter` aborts the read once that many have arrived.
+ */
+async function readIncrementally(res: Response, stopAfter?: { elements: number; abort: AbortController }) {
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  const elementArrivals: number[] = [];
+  let text = '';
+  try {
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      text += decoder.decode(chunk.value, { stream: true });
+      const complete = text.split('"responseId":').length - 1;
+      while (elementArrivals.length < complete) elementArrivals.push(performance.now());
+      if (stopAfter && elementArrivals.length >= stopAfter.elements) stopAfter.abort.abort();
+    }
+  } catch (err) {
+    if (!stopAfter) throw err;
+  }
+  return { text, elementArrivals };
+}
+
+const sseData = (body: string) =>
+  body
+    .split('\n\n')
+    .filter((e) => e.startsWith('data: '))
+    .map((e) => JSON.parse(e.slice(6)) as Record<string, unknown>);
+const withoutResponseId = ({ responseId: _, ...rest }: Record<string, unknown>) => rest;
+const textOf = (elements: { candidates?: { content: { parts: { text?: string }[] } }[] }[]) =>
+  elements.map((e) => e.candidates?.map((c) => c.content.parts.map((p) => p.text ?? '').join('')).join('') ?? '').join('');
+
 describe('@google/genai clients served by an Azure deployment', () => {
   let fake: AzureFake;
   let gw: TestGateway;
@@ -203,6 +240,10 @@ describe('@google/genai clients served by an Azure deployment', () => {
     const poor = await broke.models.generateContentStream({ model: 'gpt-4o-mini', contents: 'hi' }).catch((e: unknown) => e);
     expect(poor).toBeInstanceOf(ApiError);
     expect((poor as ApiError).status).toBe(402);
+    // The JSON-array form too: before the first byte an error is an ordinary status code and Google error body.
+    const poorJson = await postGemini(gw.url, brokeKey, '/v1beta/models/gpt-4o-mini:streamGenerateContent', { contents });
+    expect(poorJson.status).toBe(402);
+    expect(await poorJson.json()).toEqual({ error: { code: 402, message: expect.any(String), status: 'RESOURCE_EXHAUSTED' } });
 
     const res = await fetch(`${gw.url}/v1beta/models/gpt-4o-mini:generateContent`, {
       method: 'POST',
@@ -227,6 +268,87 @@ describe('@google/genai clients served by an Azure deployment', () => {
     expect((await gw.wallet()).locked_micros).toBe(0);
   });
 
+  it('streams without alt=sse as one JSON array, element by element, equal to the SSE form and billed the same', async () => {
+    fake.setOptions({ reply: () => ({ content: 'one two three four five six seven eight', usage: { prompt_tokens: 60, completion_tokens: 9 } }) });
+    const path = '/v1beta/models/gpt-4o-mini:streamGenerateContent';
+    const before = await gw.wallet();
+    const res = await postGemini(gw.url, key, path, { contents });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    const jsonId = res.headers.get('x-omixa-request-id')!;
+    const { text, elementArrivals } = await readIncrementally(res);
+    expect(text.startsWith('[{')).toBe(true);
+    expect(text.endsWith('\r\n]')).toBe(true);
+    expect(text).not.toContain('data:');
+    expect(text).not.toContain('keep-alive');
+    const elements = JSON.parse(text) as Record<string, any>[];
+    expect(textOf(elements)).toBe('one two three four five six seven eight');
+    expect(elements.every((e) => e.responseId === jsonId)).toBe(true);
+    expect(elements.at(-1)).toMatchObject({ usageMetadata: { promptTokenCount: 60, candidatesTokenCount: 9, totalTokenCount: 69 }, candidates: [{ finishReason: 'STOP' }] });
+    // Eight words 25 ms apart upstream: each element leaves as it is produced, not bunched at the end.
+    expect(elementArrivals.length).toBe(elements.length);
+    expect(elementArrivals.at(-1)! - elementArrivals[0]!).toBeGreaterThan(7 * 25 * 0.7);
+    const gaps = elementArrivals.slice(1).map((t, i) => t - elementArrivals[i]!);
+    expect(gaps.filter((g) => g > 10).length).toBeGreaterThanOrEqual(5);
+    const mid = await gw.wallet();
+    expect(before.balance_micros - mid.balance_micros).toBe(costOf(60, 0, 9));
+
+    const sse = await postGemini(gw.url, key, `${path}?alt=sse`, { contents });
+    const sseId = sse.headers.get('x-omixa-request-id')!;
+    const events = sseData(await sse.text());
+    expect(elements.map(withoutResponseId)).toEqual(events.map(withoutResponseId));
+    const after = await gw.wallet();
+    expect(mid.balance_micros - after.balance_micros).toBe(before.balance_micros - mid.balance_micros);
+    expect(after.locked_micros).toBe(0);
+    const billed = (row: Record<string, unknown>) => {
+      const { endpoint, status, http_status, stream, prompt_tokens, cached_tokens, completion_tokens, cost_micros, error_code } = row;
+      return { endpoint, status, http_status, stream, prompt_tokens, cached_tokens, completion_tokens, cost_micros, error_code };
+    };
+    const jsonRow = await gw.admin('GET', `/admin/api/usage/requests/${jsonId}`);
+    const sseRow = await gw.admin('GET', `/admin/api/usage/requests/${sseId}`);
+    expect(billed(jsonRow)).toEqual(billed(sseRow));
+    expect(jsonRow).toMatchObject({ endpoint: 'generateContent', status: 'ok', prompt_tokens: 60, completion_tokens: 9, cost_micros: costOf(60, 0, 9) });
+  });
+
+  it('accepts alt=json as the JSON-array form', async () => {
+    fake.setOptions({ reply: () => ({ content: 'a b', usage: { prompt_tokens: 5, completion_tokens: 2 } }) });
+    const res = await postGemini(gw.url, key, '/v1beta/models/gpt-4o-mini:streamGenerateContent?alt=json', { contents });
+    expect(res.status).toBe(200);
+    expect(textOf(JSON.parse(await res.text()))).toBe('a b');
+  });
+
+  it('ends a JSON-array stream the upstream cut with an error element, keeping the JSON valid', async () => {
+    fake.setOptions({ reply: () => ({ content: 'one two three four five six', failAfterEvents: 4 }) });
+    const res = await postGemini(gw.url, key, '/v1beta/models/gpt-4o-mini:streamGenerateContent', { contents });
+    expect(res.status).toBe(200);
+    const requestId = res.headers.get('x-omixa-request-id')!;
+    const { text } = await readIncrementally(res);
+    expect(text.endsWith('\r\n]')).toBe(true);
+    const elements = JSON.parse(text) as Record<string, any>[];
+    expect(elements.at(-1)).toEqual({ error: { code: 502, message: 'The upstream stream ended before it was complete.', status: 'UNAVAILABLE' } });
+    expect(textOf(elements.slice(0, -1))).toBe('one two');
+    await expect.poll(async () => (await gw.admin('GET', `/admin/api/usage/requests/${requestId}`)).status).toBe('error');
+    expect((await gw.wallet()).locked_micros).toBe(0);
+  });
+
+  it('aborts the upstream when a JSON-array client disconnects and bills only what was generated', async () => {
+    fake.setOptions({ reply: () => ({ content: Array.from({ length: 40 }, (_, i) => `w${i}`).join(' '), usage: { prompt_tokens: 30, completion_tokens: 40 } }), chunkDelayMs: 30 });
+    const abortedBefore = fake.aborted;
+    const abort = new AbortController();
+    const res = await postGemini(gw.url, key, '/v1beta/models/gpt-4o-mini:streamGenerateContent', { contents, generationConfig: { maxOutputTokens: 1000 } }, abort.signal);
+    const requestId = res.headers.get('x-omixa-request-id')!;
+    const { elementArrivals } = await readIncrementally(res, { elements: 5, abort });
+    expect(elementArrivals.length).toBeGreaterThanOrEqual(5);
+    await expect.poll(() => fake.aborted, { timeout: 3000 }).toBeGreaterThan(abortedBefore);
+    await expect.poll(async () => (await gw.admin('GET', `/admin/api/usage/requests/${requestId}`)).status, { timeout: 3000 }).toBe('cancelled');
+    const record = await gw.admin('GET', `/admin/api/usage/requests/${requestId}`);
+    expect(record.completion_tokens).toBeGreaterThan(0);
+    expect(record.completion_tokens).toBeLessThan(40);
+    expect(record.cost_micros).toBeGreaterThan(0);
+    expect((await gw.wallet()).locked_micros).toBe(0);
+    fake.setOptions({ chunkDelayMs: 25 });
+  });
+
   it('lists and gets the served chat models as Google Model resources', async () => {
     const names: string[] = [];
     for await (const model of await ai.models.list()) names.push(model.name!);
@@ -238,12 +360,14 @@ describe('@google/genai clients served by an Azure deployment', () => {
   });
 
   it('refuses what it cannot serve with clear 400/404s, never a 500', async () => {
-    const post = (path: string, body: unknown) =>
-      fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'x-goog-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const contents = [{ role: 'user', parts: [{ text: 'x' }] }];
-    const noSse = await post('/v1beta/models/gpt-4o-mini:streamGenerateContent', { contents });
-    expect(noSse.status).toBe(400);
-    expect((await noSse.json()).error).toMatchObject({ status: 'INVALID_ARGUMENT', message: expect.stringContaining('alt=sse') });
+    const post = (path: string, body: unknown) => postGemini(gw.url, key, path, body);
+    const proto = await post('/v1beta/models/gpt-4o-mini:streamGenerateContent?alt=proto', { contents });
+    expect(proto.status).toBe(400);
+    expect((await proto.json()).error).toMatchObject({ status: 'INVALID_ARGUMENT', message: expect.stringContaining("alt='proto'") });
+    const missingModel = await post('/v1beta/models/no-such-model:streamGenerateContent', { contents });
+    expect(missingModel.status).toBe(404);
+    expect(missingModel.headers.get('content-type')).toContain('application/json');
+    expect(await missingModel.json()).toEqual({ error: { code: 404, message: expect.any(String), status: 'NOT_FOUND' } });
     const search = await post('/v1beta/models/gpt-4o-mini:generateContent', { contents, tools: [{ googleSearch: {} }] });
     expect(search.status).toBe(400);
     const unknownMethod = await post('/v1beta/models/gpt-4o-mini:embedContent', { contents });
@@ -253,6 +377,37 @@ describe('@google/genai clients served by an Azure deployment', () => {
       const res = await post('/v1beta/models/gpt-4o-mini:generateContent', bad);
       expect(res.status).toBe(400);
       expect((await res.json()).error).toMatchObject({ code: 400, status: 'INVALID_ARGUMENT' });
+    }
+  });
+});
+
+describe('the JSON-array form before the first byte', () => {
+  it('fails over to the next deployment and streams from it, billed once', async () => {
+    const failing = await startAzureFake({ reply: () => ({ status: 500 }) });
+    const healthy = await startAzureFake({ chunkDelayMs: 5 });
+    const gw = await startTestGateway();
+    try {
+      await gw.addAzureDeployment(failing, { name: 'd0', priority: 0 });
+      await gw.addAzureDeployment(healthy, { name: 'd1', priority: 1 });
+      await gw.topUp(10_000_000);
+      const { key } = await gw.createKey();
+      const before = await gw.wallet();
+      const res = await postGemini(gw.url, key, '/v1beta/models/gpt-4o-mini:streamGenerateContent', { contents: [{ role: 'user', parts: [{ text: 'hi there' }] }] });
+      expect(res.status).toBe(200);
+      const requestId = res.headers.get('x-omixa-request-id')!;
+      const elements = JSON.parse((await readIncrementally(res)).text) as Record<string, any>[];
+      expect(textOf(elements)).toBe('Echo: hi there');
+      expect(failing.requests).toHaveLength(1);
+      expect(healthy.requests).toHaveLength(1);
+      const row = await gw.admin('GET', `/admin/api/usage/requests/${requestId}`);
+      expect(row).toMatchObject({ status: 'ok', attempts: 2, deployment_name: 'd1' });
+      const after = await gw.wallet();
+      expect(before.balance_micros - after.balance_micros).toBe(row.cost_micros);
+      expect(after.locked_micros).toBe(0);
+    } finally {
+      await gw.close();
+      await failing.close();
+      await healthy.close();
     }
   });
 });
