@@ -6,9 +6,12 @@ export const SIGNATURE_MAX_SKEW_SECONDS = 300;
 /** A signature is remembered this long to refuse replays. */
 export const REPLAY_WINDOW_MS = 10 * 60_000;
 
-/** `sha256=<hex hmac_sha256(key, timestamp + "." + METHOD + "." + path + "." + raw_body)>`. */
-export function signRequest(key: string, timestamp: string, method: string, path: string, rawBody: string): string {
-  const mac = createHmac('sha256', key).update(`${timestamp}.${method.toUpperCase()}.${path}.${rawBody}`).digest('hex');
+/**
+ * `sha256=<hex hmac_sha256(key, timestamp + "." + METHOD + "." + path + "." + raw_body)>`. A text body is signed as its
+ * UTF-8 bytes, a binary one (a multipart upload) as its bytes exactly as received.
+ */
+export function signRequest(key: string, timestamp: string, method: string, path: string, rawBody: string | Uint8Array): string {
+  const mac = createHmac('sha256', key).update(`${timestamp}.${method.toUpperCase()}.${path}.`).update(rawBody).digest('hex');
   return `sha256=${mac}`;
 }
 
@@ -18,7 +21,7 @@ export interface SignatureInput {
   signature: string | undefined;
   method: string;
   path: string;
-  rawBody: string;
+  rawBody: string | Uint8Array;
   nowMs: number;
 }
 
@@ -43,11 +46,19 @@ export class ReplayGuard {
   }
 }
 
-/** Verifies a signed request or throws `invalid_signature` / `signature_expired`. */
-export function verifySignature(input: SignatureInput, replay: ReplayGuard): void {
+/**
+ * The checks that need no body: both headers present, the timestamp in unix seconds and at most 300 s away. Lets a
+ * large upload be refused before it is read; `verifySignature` repeats them.
+ */
+export function checkSignatureHeaders<T extends Pick<SignatureInput, 'timestamp' | 'signature' | 'nowMs'>>(input: T): asserts input is T & { timestamp: string; signature: string } {
   if (!input.timestamp || !input.signature) throw gatewayError('invalid_signature', 'X-Omixa-Timestamp and X-Omixa-Signature headers are required.');
   if (!/^\d{1,12}$/.test(input.timestamp)) throw gatewayError('invalid_signature', 'X-Omixa-Timestamp must be unix seconds.');
   if (Math.abs(input.nowMs / 1000 - Number(input.timestamp)) > SIGNATURE_MAX_SKEW_SECONDS) throw gatewayError('signature_expired');
+}
+
+/** Verifies a signed request or throws `invalid_signature` / `signature_expired`. */
+export function verifySignature(input: SignatureInput, replay: ReplayGuard): void {
+  checkSignatureHeaders(input);
   const expected = Buffer.from(signRequest(input.key, input.timestamp, input.method, input.path, input.rawBody));
   const given = Buffer.from(input.signature.trim().toLowerCase());
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw gatewayError('invalid_signature');

@@ -8,6 +8,7 @@ import { readJobRequest } from '../jobs/request.js';
 import { jobView } from '../jobs/views.js';
 import type { JobRunner } from '../jobs/runner.js';
 import { listOrBadCursor } from './client-routes.js';
+import { FORM_OVERHEAD_BYTES } from './multipart-form.js';
 import { parseLimit } from './query.js';
 
 export interface JobRouteOptions {
@@ -16,8 +17,6 @@ export interface JobRouteOptions {
   jobs: JobRunner;
 }
 
-/** Room for a form's text fields and part headers on top of its image. */
-const FORM_OVERHEAD_BYTES = 1024 * 1024;
 /** A JSON body may carry the image as base64: 4/3 of the image, plus the other fields. */
 const JSON_WITH_IMAGE_BYTES = Math.ceil((IMAGE_BYTES_LIMIT * 4) / 3) + FORM_OVERHEAD_BYTES;
 

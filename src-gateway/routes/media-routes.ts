@@ -10,7 +10,7 @@ import { AUDIO_BYTES_LIMIT, handleSpeech, handleTranscription, type Transcriptio
 import { requireBody, toFields, type JsonBody } from '../pipeline/media-request.js';
 import type { PipelineContext, Principal } from '../pipeline/context.js';
 import type { UploadedFile } from '../providers/types.js';
-import { readMultipartForm } from './multipart-form.js';
+import { FORM_OVERHEAD_BYTES, readMultipartForm } from './multipart-form.js';
 
 export interface MediaRouteOptions {
   ctx: PipelineContext;
@@ -18,8 +18,6 @@ export interface MediaRouteOptions {
   media: MediaStore;
 }
 
-/** Room for a form's text fields and part headers on top of its files. */
-const FORM_OVERHEAD_BYTES = 1024 * 1024;
 /** A JSON body carrying a file as base64 is 4/3 of the file, plus its other fields. */
 const base64Body = (fileBytes: number) => Math.ceil((fileBytes * 4) / 3) + FORM_OVERHEAD_BYTES;
 const mb = (bytes: number) => Math.round(bytes / (1024 * 1024));

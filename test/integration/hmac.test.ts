@@ -2,48 +2,15 @@
  * HMAC request signing (API.md §2): `X-Omixa-Timestamp` + `X-Omixa-Signature: sha256=<hex hmac_sha256(key,
  * timestamp + "." + METHOD + "." + path + "." + raw_body)>`, required per key (`require_signature`) or globally
  * (admin setting / `OMIXA_REQUIRE_SIGNATURE`). Real SDK calls are signed by a custom `fetch` handed to the `openai` SDK.
+ * Multipart uploads: hmac-multipart.test.ts.
  */
-import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { startAzureFake, type AzureFake } from '../support/fakes/azure-openai.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { sign, signingFetch, type SignedRequest, type SigningTweaks } from '../support/signing.js';
 
 type ApiError = InstanceType<typeof OpenAI.APIError>;
-
-/** The contract's signature, computed independently of the gateway's code. */
-function sign(key: string, timestamp: string, method: string, path: string, rawBody: string): string {
-  return `sha256=${createHmac('sha256', key).update(`${timestamp}.${method}.${path}.${rawBody}`).digest('hex')}`;
-}
-
-interface SigningTweaks {
-  /** Seconds added to the current time for the timestamp. */
-  skewSeconds?: number;
-  /** The path that is signed (default: the request path without its query). */
-  signedPath?: (path: string) => string;
-  /** The key that signs (default: the client key). */
-  signingKey?: string;
-  /** Sees each signed request: timestamp, signature, body. */
-  onSigned?: (signed: { timestamp: string; signature: string; url: string; body: string }) => void;
-}
-
-/** A `fetch` that signs every request the SDK makes with the client key. */
-function signingFetch(key: string, tweaks: SigningTweaks = {}): typeof fetch {
-  return async (input: string | URL | Request, init: RequestInit = {}) => {
-    const url = new URL(input instanceof Request ? input.url : String(input));
-    const method = (init.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
-    if (init.body != null && typeof init.body !== 'string') throw new Error('signingFetch expects string bodies from the SDK');
-    const body = (init.body as string | null | undefined) ?? '';
-    const timestamp = String(Math.floor(Date.now() / 1000) + (tweaks.skewSeconds ?? 0));
-    const path = tweaks.signedPath ? tweaks.signedPath(url.pathname) : url.pathname;
-    const signature = sign(tweaks.signingKey ?? key, timestamp, method, path, body);
-    tweaks.onSigned?.({ timestamp, signature, url: url.toString(), body });
-    const headers = new Headers(init.headers);
-    headers.set('x-omixa-timestamp', timestamp);
-    headers.set('x-omixa-signature', signature);
-    return fetch(input, { ...init, headers });
-  };
-}
 
 function sdk(gw: TestGateway, key: string, options: { basePath?: '/v1' | '/api/v1'; signing?: SigningTweaks | false } = {}): OpenAI {
   return new OpenAI({
@@ -206,7 +173,7 @@ describe('HMAC signatures required per key', () => {
   });
 
   it('refuses the same signature a second time (replay)', async () => {
-    const captured: { timestamp: string; signature: string; url: string; body: string }[] = [];
+    const captured: SignedRequest[] = [];
     const client = sdk(gw, signedKey, { signing: { onSigned: (s) => captured.push(s) } });
     await chat(client);
     expect(captured).toHaveLength(1);

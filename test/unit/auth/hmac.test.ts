@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { REPLAY_WINDOW_MS, ReplayGuard, SIGNATURE_MAX_SKEW_SECONDS, signRequest, verifySignature, type SignatureInput } from '../../../src-gateway/auth/hmac.js';
+import { REPLAY_WINDOW_MS, ReplayGuard, SIGNATURE_MAX_SKEW_SECONDS, checkSignatureHeaders, signRequest, verifySignature, type SignatureInput } from '../../../src-gateway/auth/hmac.js';
 import { GatewayError } from '../../../src-gateway/errors.js';
 
 const KEY = 'omx_live_0123456789abcdefghijklmnopqrstuv';
@@ -60,6 +60,16 @@ describe('HMAC request signatures (API.md §2)', () => {
       const expected = createHmac('sha256', KEY).update(`${NOW_S}.GET./v1/models.`).digest('hex');
       expect(signRequest(KEY, String(NOW_S), 'GET', '/v1/models', '')).toBe(`sha256=${expected}`);
     });
+
+    it('signs a binary body (a multipart form) as its bytes after `timestamp.METHOD.path.`', () => {
+      // Bytes that are not valid UTF-8: a text round trip would change them.
+      const form = Buffer.concat([Buffer.from('--b\r\nContent-Disposition: form-data; name="file"\r\n\r\n'), Buffer.from([0xff, 0xfe, 0x00, 0x80]), Buffer.from('\r\n--b--\r\n')]);
+      const expected = createHmac('sha256', KEY).update(Buffer.concat([Buffer.from(`${NOW_S}.POST./v1/audio/transcriptions.`), form])).digest('hex');
+      expect(signRequest(KEY, String(NOW_S), 'POST', '/v1/audio/transcriptions', form)).toBe(`sha256=${expected}`);
+      expect(signRequest(KEY, String(NOW_S), 'POST', '/v1/audio/transcriptions', form.toString('utf8'))).not.toBe(`sha256=${expected}`);
+      // A text body and its UTF-8 bytes sign the same.
+      expect(signRequest(KEY, '1', 'POST', PATH, Buffer.from('héllo ✓'))).toBe(signRequest(KEY, '1', 'POST', PATH, 'héllo ✓'));
+    });
   });
 
   describe('verification', () => {
@@ -94,6 +104,24 @@ describe('HMAC request signatures (API.md §2)', () => {
     it('requires both headers: a missing timestamp or signature is invalid_signature', () => {
       expect(verify(signed({ timestamp: undefined }))).toBe('invalid_signature');
       expect(verify(signed({ signature: undefined }))).toBe('invalid_signature');
+    });
+
+    it('verifies a binary body over its exact bytes', () => {
+      const form = Buffer.from([0x2d, 0x2d, 0xff, 0x00, 0x0d, 0x0a]);
+      const input = signed({ rawBody: form, signature: signRequest(KEY, String(NOW_S), 'POST', PATH, form) });
+      expect(verify({ ...input, rawBody: Buffer.from([0x2d, 0x2d, 0xfe, 0x00, 0x0d, 0x0a]) })).toBe('invalid_signature');
+      expect(verify({ ...input, rawBody: '' })).toBe('invalid_signature');
+      expect(verify(input)).toBe('ok');
+    });
+
+    it('checks the headers and the clock without the body, as verification does', () => {
+      const headers = (timestamp: string | undefined, signature: string | undefined) => outcome(() => checkSignatureHeaders({ timestamp, signature, nowMs: NOW_MS }));
+      expect(headers(String(NOW_S), 'sha256=anything')).toBe('ok');
+      expect(headers(undefined, 'sha256=x')).toBe('invalid_signature');
+      expect(headers(String(NOW_S), undefined)).toBe('invalid_signature');
+      expect(headers('now', 'sha256=x')).toBe('invalid_signature');
+      expect(headers(String(NOW_S - SIGNATURE_MAX_SKEW_SECONDS - 1), 'sha256=x')).toBe('signature_expired');
+      expect(headers(String(NOW_S + SIGNATURE_MAX_SKEW_SECONDS), 'sha256=x')).toBe('ok');
     });
 
     it('requires the timestamp in unix seconds', () => {
