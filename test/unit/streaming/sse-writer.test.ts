@@ -1,40 +1,15 @@
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { readTimed, serveWriter, sleep } from '../../support/stream-writers.js';
 import { SseWriter } from '../../../src-gateway/streaming/sse-writer.js';
 
-/** A loopback server whose handler drives an SseWriter; counts the socket writes each response makes. */
-async function serve(handler: (writer: SseWriter, res: http.ServerResponse) => void | Promise<void>, options = { paddingBytes: 64, heartbeatMs: 0 }) {
-  const socketWrites: number[] = [];
-  const server = http.createServer((req, res) => {
-    const socket = res.socket as Socket & { _writeGeneric: (...args: unknown[]) => unknown };
-    const original = socket._writeGeneric;
-    const index = socketWrites.push(0) - 1;
-    socket._writeGeneric = function (...args: unknown[]) {
-      socketWrites[index]!++;
-      return original.apply(this, args);
-    };
-    void handler(new SseWriter(res, options), res);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  return { url, socketWrites, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
+const DEFAULTS = { paddingBytes: 64, heartbeatMs: 0 };
 
-/** The body as it arrived, with the time of each piece since the request was sent. */
-async function read(url: string): Promise<{ text: string; arrivals: { at: number; text: string }[]; headers: Headers }> {
-  const started = performance.now();
-  const res = await fetch(url);
-  const arrivals: { at: number; text: string }[] = [];
-  const decoder = new TextDecoder();
-  const reader = res.body!.getReader();
-  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-    arrivals.push({ at: performance.now() - started, text: decoder.decode(chunk.value) });
-  }
-  return { text: arrivals.map((a) => a.text).join(''), arrivals, headers: res.headers };
+/** A loopback server whose handler drives a SseWriter; counts the socket writes each response makes. */
+function serve(handler: (writer: SseWriter, res: http.ServerResponse) => void | Promise<void>, options = DEFAULTS) {
+  return serveWriter((res) => new SseWriter(res, options), handler);
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const read = readTimed;
 
 describe('SseWriter', () => {
   let close: (() => Promise<void>) | undefined;
