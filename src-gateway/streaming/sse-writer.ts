@@ -14,6 +14,17 @@ export const SSE_HEADERS: Readonly<Record<string, string>> = {
 
 const HEARTBEAT = ': keep-alive\n\n';
 
+const paddings = new Map<number, Buffer>();
+/** The padding comment of `bytes` bytes (none for 0), built once per size: every stream sends the same bytes. */
+function paddingComment(bytes: number): Buffer {
+  let padding = paddings.get(bytes);
+  if (!padding) {
+    padding = bytes > 0 ? Buffer.from(`:${' '.repeat(Math.max(0, bytes - 3))}\n\n`) : Buffer.alloc(0);
+    paddings.set(bytes, padding);
+  }
+  return padding;
+}
+
 /**
  * Writes an SSE response: headers, the padding comment, events as they come, comment heartbeats whenever the stream
  * has been silent for `heartbeatMs`. Never holds an event back: the events of one upstream read leave in one socket
@@ -29,8 +40,7 @@ export class SseWriter extends ResponseStreamWriter {
   }
 
   open(): void {
-    const padding = this.options.paddingBytes > 0 ? `:${' '.repeat(Math.max(0, this.options.paddingBytes - 3))}\n\n` : '';
-    this.start({ ...SSE_HEADERS, ...this.options.headers }, padding);
+    this.start({ ...SSE_HEADERS, ...this.options.headers }, paddingComment(this.options.paddingBytes));
   }
 
   /** Writes one event given as its text (without the blank line). Returns false when the socket wants a drain. */

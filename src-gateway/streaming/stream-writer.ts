@@ -61,14 +61,14 @@ export abstract class ResponseStreamWriter implements StreamWriter {
   abstract writeData(data: string): boolean;
 
   /** Writes the head and `preamble` (or flushes the bare head) corked until the next turn, and starts the heartbeat. */
-  protected start(headers: Record<string, string>, preamble: string): void {
+  protected start(headers: Record<string, string>, preamble: string | Buffer): void {
     // One write for the headers, the preamble and the events already received, instead of one each: on loopback each
     // socket write is a system call that wakes the client.
     this.res.cork();
     this.openCorked = true;
     setImmediate(() => this.flushOpen());
     this.res.writeHead(200, headers);
-    if (preamble) {
+    if (preamble.length > 0) {
       this.res.write(preamble);
     } else {
       this.res.flushHeaders();
