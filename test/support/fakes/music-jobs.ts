@@ -21,7 +21,14 @@ export interface MusicJobPlan {
   fail?: string;
   /** The seconds each track reports (and the WAV lasts). Default: the requested duration. */
   reportedSeconds?: number;
+  /** Answer the create call with this HTTP status instead (an OpenAI-shaped error). */
   status?: number;
+  /** The message of that error (default: "The server is overloaded."). */
+  message?: string;
+  /** Headers of that error answer (e.g. `retry-after`). */
+  headers?: Record<string, string>;
+  /** Wait this long before answering the create call (to exceed the gateway's upstream timeout). */
+  delayMs?: number;
   stepMs?: number;
 }
 
@@ -62,9 +69,9 @@ export interface MusicFake {
 
 const openAiError = (message: string, type = 'invalid_request_error', code: string | null = null) => ({ error: { message, type, code, param: null } });
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
 }
 
 function readText(req: IncomingMessage): Promise<string> {
@@ -116,7 +123,9 @@ export async function startMusicFake(initial: MusicFakeOptions = {}): Promise<Mu
       if (typeof body?.prompt !== 'string' || body.prompt.length === 0) return send(res, 400, openAiError("Missing required parameter: 'prompt'."));
       if (!options.models.includes(body.model)) return send(res, 404, openAiError(`The model '${body.model}' does not exist.`, 'invalid_request_error', 'model_not_found'));
       const plan = options.plan?.(body) ?? {};
-      if (plan.status) return send(res, plan.status, openAiError('The server is overloaded.', 'server_error'));
+      if (plan.delayMs) await new Promise((resolve) => setTimeout(resolve, plan.delayMs));
+      if (res.destroyed) return;
+      if (plan.status) return send(res, plan.status, openAiError(plan.message ?? 'The server is overloaded.', plan.status < 500 && plan.status !== 429 ? 'invalid_request_error' : 'server_error'), plan.headers);
       const job: MusicJob = { id: `mus_${randomBytes(8).toString('hex')}`, body, plan, createdAt: Date.now(), cancelled: false, files: [] };
       jobs.set(job.id, job);
       return send(res, 202, view(job));
