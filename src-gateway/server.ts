@@ -218,6 +218,17 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
 
   live.watch(config.reloadIntervalMs);
 
+  // Stored responses past their retention are deleted at start, then hourly.
+  let responsesSweep: NodeJS.Timeout | undefined;
+  const sweepResponses = (): void => {
+    try {
+      const deleted = store.responses.sweepExpired(Date.now());
+      if (deleted > 0) app.log.info({ deleted }, 'deleted stored responses past their retention');
+    } catch (err) {
+      app.log.error({ err }, 'stored responses retention sweep failed');
+    }
+  };
+
   let stopped = false;
   let unlock = (): void => {};
   return {
@@ -248,12 +259,16 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       const port = (app.server.address() as { port: number }).port;
       const host = config.host.includes(':') ? `[${config.host}]` : config.host;
       jobs.start(`http://${host}:${port}`);
+      sweepResponses();
+      responsesSweep = setInterval(sweepResponses, 3_600_000);
+      responsesSweep.unref();
       return { url: `http://${host}:${port}` };
     },
     async stop(drainMs = 10_000) {
       if (stopped) return;
       stopped = true;
       live.stop();
+      clearInterval(responsesSweep);
       const closing = app.close();
       if (ctx.inFlight.size > 0) {
         await Promise.race([Promise.allSettled([...ctx.inFlight]), new Promise((resolve) => setTimeout(resolve, drainMs).unref())]);

@@ -286,4 +286,27 @@ CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger BEGIN SELECT RAISE(ABORT
 CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger BEGIN SELECT RAISE(ABORT, 'ledger is append-only'); END;
 `,
   },
+  {
+    version: 6,
+    name: 'stored responses',
+    sql: `
+-- Responses API objects kept for retrieval and for \`previous_response_id\`: the Response as returned (its \`output\`
+-- holds the output items) and the input items of its request (without \`instructions\`, which are not carried over).
+-- chain_depth and chain_bytes (this response and every one it continues) bound a conversation without walking it.
+-- created_at is in milliseconds; rows older than the retention period are swept.
+CREATE TABLE responses (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  account_id TEXT NOT NULL REFERENCES accounts(id),
+  model TEXT NOT NULL,
+  previous_response_id TEXT,
+  response TEXT NOT NULL,
+  input_items TEXT NOT NULL,
+  chain_depth INTEGER NOT NULL CHECK (chain_depth >= 1),
+  chain_bytes INTEGER NOT NULL CHECK (chain_bytes >= 0),
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX responses_created ON responses (created_at);
+`,
+  },
 ];

@@ -9,6 +9,7 @@ import { createCatalogRepository, type CatalogEntry } from './catalog-repository
 import { createDeploymentsRepository } from './deployments-repository.js';
 import { createSettingsRepository } from './settings-repository.js';
 import { createTicketsRepository } from './tickets-repository.js';
+import { createResponsesRepository } from './responses-repository.js';
 import { randomBase62 } from '../ids.js';
 import catalog from '../../resources/catalog.json' with { type: 'json' };
 
@@ -26,6 +27,7 @@ export function openStore(dataDir: string, options: OpenDatabaseOptions = {}) {
   const deployments = createDeploymentsRepository(db);
   const settings = createSettingsRepository(db);
   const tickets = createTicketsRepository(db);
+  const responses = createResponsesRepository(db);
 
   catalogRepo.seed(catalog.models as CatalogEntry[]);
   accounts.ensureDefault();
@@ -35,7 +37,7 @@ export function openStore(dataDir: string, options: OpenDatabaseOptions = {}) {
     settings.set('instance_id', instanceId);
   }
 
-  return { db, accounts, keys, wallet, requests, billing, catalog: catalogRepo, deployments, settings, tickets, instanceId, close: () => db.close() };
+  return { db, accounts, keys, wallet, requests, billing, catalog: catalogRepo, deployments, settings, tickets, responses, instanceId, close: () => db.close() };
 }
 
 export type Store = ReturnType<typeof openStore>;

@@ -125,11 +125,11 @@ export function responseObject(head: ResponseHead, state: ResponseState): Record
     model: head.model,
     output: state.output,
     parallel_tool_calls: request.parallel_tool_calls ?? true,
-    previous_response_id: null,
+    previous_response_id: request.previous_response_id ?? null,
     reasoning: { effort: request.reasoning?.effort ?? null, summary: null },
     service_tier: request.service_tier ?? 'default',
-    // Nothing is kept after the answer, whatever the client asked for.
-    store: false,
+    // OpenAI's default: a response is stored unless the request says otherwise.
+    store: request.store ?? true,
     temperature: request.temperature ?? null,
     text: { format: request.text?.format ?? { type: 'text' }, verbosity: request.text?.verbosity ?? 'medium' },
     tool_choice: request.tool_choice ?? 'auto',

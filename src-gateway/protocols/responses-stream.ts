@@ -35,7 +35,10 @@ class ResponsesStreamWriter implements InboundStreamWriter {
   private finish: IRFinishReason = null;
   private usage: IRUsage | null = null;
 
-  constructor(private readonly head: ResponseHead) {}
+  constructor(
+    private readonly head: ResponseHead,
+    private readonly onFinished?: (response: Record<string, unknown>) => void,
+  ) {}
 
   chunk(chunk: IRChunk): string[] {
     const events: string[] = [];
@@ -70,6 +73,7 @@ class ResponsesStreamWriter implements InboundStreamWriter {
       incompleteReason,
       completedAt: nowSeconds(),
     });
+    this.onFinished?.(response);
     events.push(this.event(incompleteReason ? 'response.incomplete' : 'response.completed', { response }));
     return events;
   }
@@ -197,7 +201,7 @@ class ResponsesStreamWriter implements InboundStreamWriter {
   }
 }
 
-/** A Responses stream writer for one response. */
-export function responsesStreamWriter(head: ResponseHead): InboundStreamWriter {
-  return new ResponsesStreamWriter(head);
+/** A Responses stream writer for one response; `onFinished` gets the final Response before its event is written. */
+export function responsesStreamWriter(head: ResponseHead, onFinished?: (response: Record<string, unknown>) => void): InboundStreamWriter {
+  return new ResponsesStreamWriter(head, onFinished);
 }

@@ -8,10 +8,10 @@ import { responsesStreamWriter } from './responses-stream.js';
 
 /**
  * The OpenAI Responses API as an inbound protocol, request side: a zod-validated Responses body and its translation
- * to the IR (an OpenAI chat body). The gateway keeps no server-side conversation state, so everything that needs
- * it (`previous_response_id`, `conversation`, `background`, stored prompts, item references) is refused with a
- * clear 400 instead of being silently ignored. Unknown top-level fields are dropped rather than forwarded: they
- * are Responses parameters a chat upstream would reject.
+ * to the IR (an OpenAI chat body). A `previous_response_id` conversation arrives here already rebuilt as history
+ * items (see `responses-routes.ts`); the other server-side state (`conversation`, `background`, stored prompts,
+ * item references) is refused with a clear 400 instead of being silently ignored. Unknown top-level fields are
+ * dropped rather than forwarded: they are Responses parameters a chat upstream would reject.
  */
 
 const inputText = z.looseObject({ type: z.literal('input_text'), text: z.string() });
@@ -58,7 +58,7 @@ const inputItem = z.preprocess(
   (item) => (item && typeof item === 'object' && !Array.isArray(item) && !('type' in item) && 'role' in item ? { ...item, type: 'message' } : item),
   z.discriminatedUnion('type', [messageItem, functionCallItem, functionCallOutputItem, reasoningItem, itemReference]),
 );
-type InputItem = z.infer<typeof inputItem>;
+export type InputItem = z.infer<typeof inputItem>;
 
 const functionTool = z.looseObject({
   type: z.literal('function'),
@@ -94,6 +94,7 @@ export const responsesRequestSchema = z.looseObject({
   model: z.string().min(1).max(256),
   input: z.union([z.string(), z.array(inputItem).min(1)]),
   instructions: z.string().nullish(),
+  previous_response_id: z.string().min(1).max(256).nullish(),
   tools: z.array(z.discriminatedUnion('type', [functionTool])).nullish(),
   tool_choice: toolChoice.nullish(),
   parallel_tool_calls: z.boolean().nullish(),
@@ -113,9 +114,8 @@ export const responsesRequestSchema = z.looseObject({
 
 export type ResponsesRequest = z.infer<typeof responsesRequestSchema>;
 
-/** Parameters that only make sense with server-side state, which this gateway does not keep. */
+/** Parameters that need server-side state this gateway does not keep (stored responses it does keep). */
 const STATEFUL_PARAMS: readonly [string, string][] = [
-  ['previous_response_id', 'previous_response_id is not supported: this gateway does not store responses. Send the whole conversation in `input`.'],
   ['conversation', 'conversation is not supported: this gateway does not store conversations. Send the whole conversation in `input`.'],
   ['prompt', 'Stored prompts (`prompt`) are not supported by this gateway. Send the prompt text in `instructions` and `input`.'],
 ];
@@ -161,7 +161,7 @@ export function parseResponsesRequest(body: unknown): ResponsesRequest {
     if (record[param] !== undefined && record[param] !== null) throw gatewayError('invalid_request', message, { param });
   }
   if (record.background === true) {
-    throw gatewayError('invalid_request', 'background responses are not supported: this gateway does not store responses.', { param: 'background' });
+    throw gatewayError('invalid_request', 'background responses are not supported by this gateway. Send the request without `background`.', { param: 'background' });
   }
   const parsed = responsesRequestSchema.safeParse(body);
   if (!parsed.success) {
@@ -210,14 +210,23 @@ function chatMessage(item: Extract<InputItem, { type: 'message' }>, param: strin
   return { role: item.role, content: textOf(parts) };
 }
 
-/** The Responses `input` (with `instructions`) as chat messages. */
-export function toChatMessages(input: ResponsesRequest['input'], instructions?: string | null): IRMessage[] {
+/** The Responses `input` as input items: a string is one user message. */
+export function inputItemsOf(input: ResponsesRequest['input']): InputItem[] {
+  return typeof input === 'string' ? [{ type: 'message', role: 'user', content: input }] : input;
+}
+
+/**
+ * The Responses `input` (with `instructions`) as chat messages, after `history`: the items of the conversation it
+ * continues (`previous_response_id`), already validated when they were first sent.
+ */
+export function toChatMessages(input: ResponsesRequest['input'], instructions?: string | null, history: readonly InputItem[] = []): IRMessage[] {
   const messages: IRMessage[] = [];
   if (instructions) messages.push({ role: 'system', content: instructions });
-  if (typeof input === 'string') {
+  if (typeof input === 'string' && history.length === 0) {
     messages.push({ role: 'user', content: input });
     return messages;
   }
+  const items = history.length === 0 ? (input as InputItem[]) : [...history, ...inputItemsOf(input)];
   // Chat wants every tool answer right after the assistant turn that called it, so images returned by a tool wait
   // in a user message until the run of tool answers ends.
   let pendingToolMedia: IRContentPart[] = [];
@@ -225,8 +234,8 @@ export function toChatMessages(input: ResponsesRequest['input'], instructions?: 
     if (pendingToolMedia.length > 0) messages.push({ role: 'user', content: pendingToolMedia });
     pendingToolMedia = [];
   };
-  input.forEach((item, i) => {
-    const param = `input[${i}]`;
+  items.forEach((item, i) => {
+    const param = i < history.length ? 'previous_response_id' : `input[${i - history.length}]`;
     if (item.type !== 'function_call_output') flushToolMedia();
     switch (item.type) {
       case 'message':
@@ -253,7 +262,7 @@ export function toChatMessages(input: ResponsesRequest['input'], instructions?: 
       case 'reasoning':
         break;
       case 'item_reference':
-        throw invalid(`${param}.type`, 'item_reference is not supported: this gateway does not store items. Send the items themselves.');
+        throw invalid(`${param}.type`, 'item_reference is not supported by this gateway. Send the items themselves.');
     }
   });
   flushToolMedia();
@@ -278,8 +287,8 @@ function chatResponseFormat(format: NonNullable<NonNullable<ResponsesRequest['te
  * A validated Responses request as the IR (an OpenAI chat body). Only fields with a chat equivalent are set, so the
  * body is valid for any chat upstream; `handleChat` then shapes it per deployment (reasoning effort, service tier).
  */
-export function toChatRequest(request: ResponsesRequest): ChatRequest {
-  const chat: ChatRequest = { model: request.model, messages: toChatMessages(request.input, request.instructions) as ChatRequest['messages'] };
+export function toChatRequest(request: ResponsesRequest, history: readonly InputItem[] = []): ChatRequest {
+  const chat: ChatRequest = { model: request.model, messages: toChatMessages(request.input, request.instructions, history) as ChatRequest['messages'] };
   if (request.stream) chat.stream = true;
   if (request.max_output_tokens != null) chat.max_completion_tokens = request.max_output_tokens;
   if (request.temperature != null) chat.temperature = request.temperature;
@@ -308,16 +317,25 @@ export function toChatRequest(request: ResponsesRequest): ChatRequest {
 }
 
 /**
+ * Called with each Response that finished (completed or incomplete), just before the client gets it; must not throw.
+ * Failed and cancelled responses never reach it.
+ */
+export type ResponseFinished = (response: Record<string, unknown>) => void;
+
+/**
  * The Responses protocol for one request (the request is needed to echo its settings in every Response object).
  * Never passthrough: an OpenAI-format upstream answers in chat format, which always needs translating.
  */
-export function responsesInbound(request: ResponsesRequest): InboundProtocol {
+export function responsesInbound(request: ResponsesRequest, onFinished?: ResponseFinished): InboundProtocol {
   return {
     name: 'responses',
     endpoint: 'responses',
     passthrough: false,
-    response: (ir, ctx) =>
-      toResponseObject(ir, { id: responseIdFor(ctx.requestId), createdAt: typeof ir.created === 'number' ? ir.created : nowSeconds(), model: ctx.model, request }),
-    stream: (ctx) => responsesStreamWriter({ id: responseIdFor(ctx.requestId), createdAt: nowSeconds(), model: ctx.model, request }),
+    response: (ir, ctx) => {
+      const response = toResponseObject(ir, { id: responseIdFor(ctx.requestId), createdAt: typeof ir.created === 'number' ? ir.created : nowSeconds(), model: ctx.model, request });
+      onFinished?.(response);
+      return response;
+    },
+    stream: (ctx) => responsesStreamWriter({ id: responseIdFor(ctx.requestId), createdAt: nowSeconds(), model: ctx.model, request }, onFinished),
   };
 }

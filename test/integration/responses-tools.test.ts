@@ -165,10 +165,10 @@ describe('POST /responses: tools, images, reasoning and errors', () => {
     expect((await gw.wallet()).balance_micros).toBe(before.balance_micros);
   });
 
-  it('refuses previous_response_id, unsupported tools and bad input items with a 400 naming the param', async () => {
+  it('refuses conversation, unsupported tools and bad input items with a 400 naming the param', async () => {
     const client = gw.openai(key);
     const cases: [Record<string, unknown>, string][] = [
-      [{ input: 'x', previous_response_id: 'resp_123' }, 'previous_response_id'],
+      [{ input: 'x', conversation: 'conv_123' }, 'conversation'],
       [{ input: 'x', tools: [{ type: 'web_search' }] }, 'tools[0].type'],
       [{ input: [{ role: 'user', content: [{ type: 'input_image', detail: 'auto' }] }] }, 'input[0].content[0].image_url'],
       [{ input: [{ type: 'function_call_output', output: 'x' }] }, 'input[0].call_id'],

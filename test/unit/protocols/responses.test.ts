@@ -32,7 +32,7 @@ describe('Responses request validation', () => {
     [{ model: 'gpt-4o-mini', input: 'x', temperature: 3 }, 'temperature', /Invalid 'temperature'/],
     [{ model: 'gpt-4o-mini', input: 'x', max_output_tokens: 0 }, 'max_output_tokens', /Invalid/],
     [{ model: 'gpt-4o-mini', input: 'x', text: { format: { type: 'json_schema', schema: {} } } }, 'text.format.name', /Missing/],
-    [{ model: 'gpt-4o-mini', input: 'x', previous_response_id: 'resp_1' }, 'previous_response_id', /does not store responses/],
+    [{ model: 'gpt-4o-mini', input: 'x', previous_response_id: '' }, 'previous_response_id', /Invalid 'previous_response_id'/],
     [{ model: 'gpt-4o-mini', input: 'x', conversation: 'conv_1' }, 'conversation', /does not store conversations/],
     [{ model: 'gpt-4o-mini', input: 'x', background: true }, 'background', /not supported/],
   ])('refuses %j with param %s', (body, param, message) => {
