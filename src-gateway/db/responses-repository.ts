@@ -37,12 +37,15 @@ export interface ChainHead {
 /** One response of a chain, oldest first: its input items and its output items, as JSON arrays. */
 export interface ChainTurn {
   id: string;
+  /** The response this one continued: set on the oldest turn only when that response is no longer stored. */
+  previousResponseId: string | null;
   inputItems: string;
   outputItems: string;
 }
 
 interface ChainRow {
   id: string;
+  previous_response_id: string | null;
   input_items: string;
   output_items: string | null;
 }
@@ -73,7 +76,7 @@ export function createResponsesRepository(db: Db) {
         FROM responses r JOIN chain ON r.id = chain.previous_response_id
         WHERE r.account_id = ? AND chain.depth < ?
     )
-    SELECT id, input_items, output_items FROM chain ORDER BY depth DESC`);
+    SELECT id, previous_response_id, input_items, output_items FROM chain ORDER BY depth DESC`);
 
   return {
     /** Keeps a response; its chain position comes from the response it continues (when that one is still stored). */
@@ -97,9 +100,14 @@ export function createResponsesRepository(db: Db) {
     inputItems(id: string, accountId: string): string | undefined {
       return inputItemsOf.get(id, accountId)?.input_items;
     },
-    /** The conversation that ends with this response, oldest turn first; stops where an earlier response is gone. */
+    /**
+     * The conversation that ends with this response, oldest turn first. It stops where an earlier response is gone
+     * (deleted, expired): the oldest turn's `previousResponseId` then names the missing one.
+     */
     chain(id: string, accountId: string): ChainTurn[] {
-      return chain.all(id, accountId, accountId, MAX_CHAIN_DEPTH).map((row) => ({ id: row.id, inputItems: row.input_items, outputItems: row.output_items ?? '[]' }));
+      return chain
+        .all(id, accountId, accountId, MAX_CHAIN_DEPTH)
+        .map((row) => ({ id: row.id, previousResponseId: row.previous_response_id, inputItems: row.input_items, outputItems: row.output_items ?? '[]' }));
     },
     /** Deletes a stored response; false when this account has none of that id. */
     delete(id: string, accountId: string): boolean {

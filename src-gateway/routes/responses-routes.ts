@@ -62,7 +62,10 @@ function notFound(id: string, param: string | null = null) {
   return gatewayError('not_found', `No response with id '${id}' was found.`, { param });
 }
 
-/** The stored conversation a `previous_response_id` continues, as history items; 404 unless the account stored it. */
+/**
+ * The stored conversation a `previous_response_id` continues, as history items; 404 unless the account stored it
+ * and every earlier response of the conversation: a continuation never silently loses the start of its context.
+ */
 function conversationBefore(stored: ResponsesRepository, accountId: string, id: string): InputItem[] {
   const head = stored.head(id, accountId);
   if (!head) throw notFound(id, 'previous_response_id');
@@ -73,7 +76,14 @@ function conversationBefore(stored: ResponsesRepository, accountId: string, id: 
       { param: 'previous_response_id' },
     );
   }
-  return historyItems(stored.chain(id, accountId));
+  const turns = stored.chain(id, accountId);
+  const gone = turns[0]?.previousResponseId;
+  if (gone) {
+    throw gatewayError('not_found', `The conversation of '${id}' continues '${gone}', which is no longer stored (deleted or past retention). Start a new one, sending what is still needed in \`input\`.`, {
+      param: 'previous_response_id',
+    });
+  }
+  return historyItems(turns);
 }
 
 /** Keeps a finished response for its account. A failure to store is logged (never the content) and the answer still goes out. */

@@ -192,6 +192,18 @@ describe('stored responses and previous_response_id', () => {
     expect((continued as InstanceType<typeof OpenAI.NotFoundError>).param).toBe('previous_response_id');
     expect(fake.requests.length).toBe(calls);
 
+    // A conversation whose earlier response is gone cannot be continued: its start would be silently missing.
+    const first = await client.responses.create({ model: 'gpt-4o-mini', input: 'turn one' });
+    const second = await client.responses.create({ model: 'gpt-4o-mini', input: 'turn two', previous_response_id: first.id });
+    await client.responses.delete(first.id);
+    expect((await client.responses.retrieve(second.id)).id).toBe(second.id);
+    const before = fake.requests.length;
+    const broken = await client.responses.create({ model: 'gpt-4o-mini', input: 'turn three', previous_response_id: second.id }).catch((e: unknown) => e);
+    expect(broken).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((broken as InstanceType<typeof OpenAI.NotFoundError>).param).toBe('previous_response_id');
+    expect((broken as Error).message).toContain(first.id);
+    expect(fake.requests.length).toBe(before);
+
     // The SDK's own delete works too.
     const another = await client.responses.create({ model: 'gpt-4o-mini', input: 'and me' });
     await client.responses.delete(another.id);

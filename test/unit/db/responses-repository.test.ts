@@ -52,6 +52,7 @@ describe('responses repository', () => {
 
     const turns = repo.chain('resp_3', 'acct_a');
     expect(turns.map((t) => t.id)).toEqual(['resp_1', 'resp_2', 'resp_3']);
+    expect(turns[0]!.previousResponseId).toBeNull();
     expect(JSON.parse(turns[0]!.inputItems)[0].content).toBe('question resp_1');
     expect(JSON.parse(turns[0]!.outputItems)[0].content[0].text).toBe('answer resp_1');
     expect(repo.chain('resp_2', 'acct_a').map((t) => t.id)).toEqual(['resp_1', 'resp_2']);
@@ -68,7 +69,8 @@ describe('responses repository', () => {
     repo.insert(stored('resp_a3', { previousResponseId: 'resp_a2' }));
     expect(repo.delete('resp_a2', 'acct_a')).toBe(true);
     expect(repo.delete('resp_a2', 'acct_a')).toBe(false);
-    expect(repo.chain('resp_a3', 'acct_a').map((t) => t.id)).toEqual(['resp_a3']);
+    // The oldest turn left names the missing response, so a continuation can refuse instead of losing context.
+    expect(repo.chain('resp_a3', 'acct_a').map((t) => [t.id, t.previousResponseId])).toEqual([['resp_a3', 'resp_a2']]);
   });
 
   it('sweeps the responses older than 30 days, and only those', () => {
