@@ -4,27 +4,35 @@ import type { Deployment } from '../db/deployments-repository.js';
 import type { JobRecord } from '../db/jobs-repository.js';
 import { InsufficientBalanceError } from '../db/wallet-repository.js';
 import { jobHoldMicros, type JobKind } from '../domain/media-jobs.js';
-import { retryAfterMs } from '../providers/http.js';
 import type { Principal } from '../pipeline/context.js';
 import { admitKey, assertModelAllowed, endAdmission, refuseShortWallet } from '../pipeline/admission.js';
-import { answerJson, JobTransportError } from './http.js';
+import { sendWithFailover } from '../pipeline/failover.js';
+import { answerJson, JobTransportError, type JobAnswer } from './http.js';
 import { jobProviderFor } from './providers/index.js';
-import { emitJob, sendJobCall, upstreamMessage, type JobDeps } from './context.js';
+import { emitJob, type JobDeps } from './context.js';
 import type { JobRequest } from './request.js';
-import type { JobCall } from './types.js';
+import { UpstreamAnswerError, type JobCall, type JobProvider } from './types.js';
 
 /** The usage endpoint of each job kind. */
 export const JOB_ENDPOINTS: Record<JobKind, string> = { video: 'videos.generations', music: 'music.generations' };
 
-interface Attempt {
-  kind: 'timeout' | 'connect' | 'network' | 'status' | 'config';
-  message: string;
+/** A create answer, read whole, as the failover loop reads answers; `upstreamId` is set once it is accepted. */
+interface SubmitAnswer {
+  status: number;
+  headers: JobAnswer['headers'];
+  body: { text(): Promise<string> };
+  answer: JobAnswer;
+  upstreamId: string;
 }
+
+const NEVER_ABORTED = new AbortController().signal;
 
 /**
  * Submits a job: validate the model → key limits → open the job with its usage row and hold (402 when short, nothing
- * called) → create it upstream, failing over like every billed call (connect errors, timeouts, 429 and 5xx move on to
- * the next deployment; 400-class answers are the client's) → the job is `queued` and the runner polls it.
+ * called) → create it upstream through the failover loop of every billed call (`sendWithFailover`: connect errors,
+ * timeouts, 429, 5xx and deployment misconfiguration move on to the next deployment; 400-class answers are the
+ * client's), with the job runner's providers and HTTP client; a 2xx without a job id fails over like a 5xx → the job is
+ * `queued` and the runner polls it.
  *
  * The job row exists before the upstream call so a crash in between leaves a trace: the next start finds it still
  * `submitting`, fails it and releases its hold. A submit that fails here ends the job at once, hold released.
@@ -64,68 +72,52 @@ export async function submitJob(deps: JobDeps, principal: Principal, requestId: 
 
   let attempts = 0;
   let current: Deployment | undefined;
+  let started = 0;
   try {
     const plan = ctx.router.plan(deployments, 0, Date.now());
     if (plan.length === 0) throw gatewayError('no_healthy_deployment');
-    const failures: Attempt[] = [];
-    for (const deployment of plan) {
-      attempts++;
-      current = deployment;
-      const provider = jobProviderFor(deployment.provider, kind)!;
-      const secret = await ctx.live.secretFor(deployment);
-      if (!secret) {
-        failures.push({ kind: 'config', message: `deployment ${deployment.name} has no secret in the vault` });
-        continue;
-      }
-      const target = { deployment, secret };
-      let call: JobCall;
-      try {
-        call = provider.create(target, kind, request.params, request.image);
-      } catch (err) {
-        if (err instanceof RangeError) throw gatewayError('invalid_request', 'The request body is nested too deeply.');
-        throw err;
-      }
-      deps.repo.attempting(jobId, deployment.id, deployment.name);
-      const reservation = ctx.router.begin(deployment.id, 0, Date.now());
-      const started = performance.now();
-      let answer;
-      try {
-        answer = await sendJobCall(deps, provider, target, call, AbortSignal.timeout(ctx.config.upstreamHeadersTimeoutMs + ctx.config.upstreamIdleTimeoutMs));
-      } catch (err) {
-        const kindOf = err instanceof JobTransportError ? err.kind : 'config';
-        const message = err instanceof JobTransportError ? `${err.kind} error` : `deployment ${deployment.name} could not authorize: ${(err as Error).message}`;
-        ctx.router.recordFailure(reservation, kindOf === 'timeout' || kindOf === 'aborted' ? 'timeout' : 'connect', Date.now(), undefined, message);
-        failures.push({ kind: kindOf === 'timeout' || kindOf === 'aborted' ? 'timeout' : kindOf === 'config' ? 'config' : 'connect', message });
-        continue;
-      }
-      if (answer.status >= 200 && answer.status < 300) {
-        let upstreamId: string;
-        try {
-          upstreamId = provider.created(answerJson(answer));
-        } catch (err) {
-          ctx.router.recordFailure(reservation, 'server_error', Date.now(), undefined, (err as Error).message);
-          failures.push({ kind: 'status', message: `the upstream answered without a job id` });
-          continue;
-        }
-        ctx.router.recordSuccess(deployment.id);
-        ctx.router.finish(reservation, 0, Math.round(performance.now() - started), Date.now());
-        deps.repo.submitted(jobId, { deploymentId: deployment.id, deploymentName: deployment.name, upstreamId, nextPollAt: Date.now() + deps.options.pollMs });
-        endAdmission(ctx, admission, null, 0);
-        const job = deps.repo.get(jobId)!;
-        emitJob(deps, job);
-        return job;
-      }
-      const message = upstreamMessage(answer);
-      if (answer.status === 400 || answer.status === 413 || answer.status === 415 || answer.status === 422) {
-        ctx.router.finish(reservation, 0, null, Date.now());
-        throw gatewayError('invalid_request', `The upstream rejected the request: ${message}`);
-      }
-      // Rate limits, server errors and deployment misconfiguration (401/403/404) are this deployment's problem.
-      ctx.router.recordFailure(reservation, answer.status === 429 ? 'rate_limited' : 'server_error', Date.now(), retryAfterMs(answer.headers), `HTTP ${answer.status}: ${message}`);
-      failures.push({ kind: 'status', message: `HTTP ${answer.status}: ${message}` });
-    }
-    if (failures.length > 0 && failures.every((f) => f.kind === 'timeout')) throw gatewayError('upstream_timeout');
-    throw gatewayError('upstream_error', `The upstream failed: ${failures[failures.length - 1]?.message ?? 'no attempt succeeded'}`);
+    const { res, deployment, reservation } = await sendWithFailover<JobProvider, JobCall, SubmitAnswer>({
+      ctx,
+      plan,
+      estimate: 0,
+      signal: NEVER_ABORTED,
+      // The job is the client's handle on the work: a submit goes on when its client leaves.
+      clientGone: () => false,
+      onAttempt: (deployment) => {
+        attempts++;
+        current = deployment;
+      },
+      build: ({ deployment, provider, secret }) => {
+        const call = provider.create({ deployment, secret }, kind, request.params, request.image);
+        // Recorded before the call leaves: a crash while it is out leaves the job `submitting` on this deployment.
+        deps.repo.attempting(jobId, deployment.id, deployment.name);
+        started = performance.now();
+        return call;
+      },
+      transport: {
+        provider: (deployment) => jobProviderFor(deployment.provider, kind)!,
+        // A submit outlives its client: each attempt has its own deadline instead of the call's signal.
+        send: async (call) => {
+          const answer = await deps.http.send(call, AbortSignal.timeout(ctx.config.upstreamHeadersTimeoutMs + ctx.config.upstreamIdleTimeoutMs));
+          return { status: answer.status, headers: answer.headers, body: { text: async () => answer.body.toString('utf8') }, answer, upstreamId: '' };
+        },
+        // An abort can only be the attempt's own deadline; an answer over the size cap is a broken upstream.
+        failure: (err) => (err instanceof JobTransportError ? (err.kind === 'aborted' ? 'timeout' : err.kind === 'too_large' ? 'network' : err.kind) : 'network'),
+        accept: (res, { provider }) => {
+          try {
+            res.upstreamId = provider.created(answerJson(res.answer));
+          } catch {
+            throw new UpstreamAnswerError('the upstream answered without a job id');
+          }
+        },
+      },
+    });
+    ctx.router.finish(reservation, 0, Math.round(performance.now() - started), Date.now());
+    deps.repo.submitted(jobId, { deploymentId: deployment.id, deploymentName: deployment.name, upstreamId: res.upstreamId, nextPollAt: Date.now() + deps.options.pollMs });
+    endAdmission(ctx, admission, null, 0);
+    const job = deps.repo.get(jobId)!;
+    emitJob(deps, job);
+    return job;
   } catch (err) {
     const error = err instanceof GatewayError ? err : gatewayError('internal_error');
     if (!(err instanceof GatewayError)) ctx.log.error({ err, jobId }, 'job submit failed');

@@ -2,18 +2,48 @@ import { gatewayError } from '../errors.js';
 import type { Deployment } from '../db/deployments-repository.js';
 import type { Reservation } from '../domain/routing.js';
 import { providerFor } from '../providers/index.js';
-import { classifyTransportError, retryAfterMs, type UpstreamResponse } from '../providers/http.js';
+import { classifyTransportError, retryAfterMs, type TransportFailure, type UpstreamResponse } from '../providers/http.js';
 import type { Provider, UpstreamCall } from '../providers/types.js';
 import type { PipelineContext } from './context.js';
 
 /** One deployment the call may go to, with what building its upstream call needs. */
-export interface AttemptTarget {
+export interface AttemptTarget<P = Provider> {
   deployment: Deployment;
-  provider: Provider;
+  provider: P;
   secret: string;
 }
 
-export interface FailoverOptions {
+/** What the loop uses of an upstream: credentials that need I/O, added to a built call (chat and job providers alike). */
+export interface AttemptProvider<C> {
+  authorize?(call: C, target: { deployment: Deployment; secret: string }): Promise<C>;
+}
+
+/** What the loop reads of an answer: its status, its headers (`Retry-After`) and, when it is an error, its text. */
+export interface AttemptAnswer {
+  status: number;
+  headers: UpstreamResponse['headers'];
+  body: { text(): Promise<string> };
+}
+
+/**
+ * How attempts reach their deployments for a caller with its own upstreams and HTTP client (the media job runner).
+ * Absent, the chat provider map and `ctx.upstream` are used.
+ */
+export interface AttemptTransport<P, C, R extends AttemptAnswer> {
+  /** The deployment's upstream. */
+  provider(deployment: Deployment): P;
+  /** Sends one attempt, after it counts against the deployment's windows; rejects when the transport fails. */
+  send(call: C, target: AttemptTarget<P>, signal: AbortSignal): Promise<R>;
+  /** Sorts a rejection of `send` into the kinds routing cares about. */
+  failure(err: unknown): TransportFailure;
+  /**
+   * Checks a 2xx answer before the call is given it. A throw means the deployment answered with nothing the caller can
+   * use: it is failed over like a 5xx, the thrown message standing for it.
+   */
+  accept?(res: R, target: AttemptTarget<P>): void;
+}
+
+export interface FailoverOptions<P = Provider, C = UpstreamCall, R extends AttemptAnswer = UpstreamResponse> {
   ctx: PipelineContext;
   /** The router's ordered attempts (at most three), not empty. */
   plan: readonly Deployment[];
@@ -23,14 +53,17 @@ export interface FailoverOptions {
   clientGone: () => boolean;
   /** Told as each attempt starts, for the usage row's attempt count and serving deployment. */
   onAttempt: (deployment: Deployment) => void;
-  build: (target: AttemptTarget) => UpstreamCall;
+  /** Builds the attempt's call; a RangeError means the client's body is nested too deeply. */
+  build: (target: AttemptTarget<P>) => C;
+  /** How attempts are sent when not through the chat client; absent on the chat and media paths. */
+  transport?: AttemptTransport<P, C, R>;
 }
 
 /** The upstream answered 2xx: the caller reads it and ends `reservation` with the actual usage. */
-export interface Answered {
-  res: UpstreamResponse;
+export interface Answered<P = Provider, R = UpstreamResponse> {
+  res: R;
   deployment: Deployment;
-  provider: Provider;
+  provider: P;
   reservation: Reservation;
 }
 
@@ -44,31 +77,37 @@ interface Failure {
  * timeouts, 429 (cooling down for `Retry-After`), 5xx and deployment misconfiguration (401/403/404, Google's 400
  * API_KEY_INVALID, a token service that refuses the credentials) move on to the next deployment. A 400/413/415/422 is
  * the client's request: it is answered at once. Exhausted: `upstream_timeout` when every attempt timed out, else
- * `upstream_error`. Shared by every billed endpoint so they all fail over alike.
+ * `upstream_error`. Shared by every billed endpoint, and by media job submits through `transport`, so they all fail
+ * over alike.
  */
-export async function sendWithFailover(options: FailoverOptions): Promise<Answered> {
-  const { ctx, estimate, signal } = options;
+export async function sendWithFailover<P = Provider, C = UpstreamCall, R extends AttemptAnswer = UpstreamResponse>(
+  options: FailoverOptions<P, C, R>,
+): Promise<Answered<P, R>> {
+  const { ctx, estimate, signal, transport } = options;
   const failures: Failure[] = [];
 
   for (const deployment of options.plan) {
     options.onAttempt(deployment);
-    const provider = providerFor(deployment.provider)!;
+    // Without a transport P, C and R are the defaults (Provider, UpstreamCall, UpstreamResponse).
+    const provider = transport ? transport.provider(deployment) : (providerFor(deployment.provider)! as unknown as P);
     const secret = await ctx.live.secretFor(deployment);
     if (!secret) {
       failures.push({ kind: 'config', message: `deployment ${deployment.name} has no secret in the vault` });
       continue;
     }
-    let call: UpstreamCall;
+    const target: AttemptTarget<P> = { deployment, provider, secret };
+    let call: C;
     try {
-      call = options.build({ deployment, provider, secret });
+      call = options.build(target);
     } catch (err) {
       // JSON.parse takes any depth, JSON.stringify overflows the stack on absurdly nested input: the client's fault.
       if (err instanceof RangeError) throw gatewayError('invalid_request', 'The request body is nested too deeply.');
       throw err;
     }
-    if (provider.authorize) {
+    const credentials = provider as AttemptProvider<C>;
+    if (credentials.authorize) {
       try {
-        call = await provider.authorize(call, { deployment, secret });
+        call = await credentials.authorize(call, { deployment, secret });
       } catch (err) {
         // Credentials the token service refuses (or cannot be reached for) are this deployment's problem: cool it
         // down (the admin sees why in its health) and fail over.
@@ -80,11 +119,11 @@ export async function sendWithFailover(options: FailoverOptions): Promise<Answer
     }
 
     const reservation = ctx.router.begin(deployment.id, estimate, Date.now());
-    let res: UpstreamResponse;
+    let res: R;
     try {
-      res = await ctx.upstream.send(call, signal);
+      res = transport ? await transport.send(call, target, signal) : ((await ctx.upstream.send(call as unknown as UpstreamCall, signal)) as unknown as R);
     } catch (err) {
-      const kind = classifyTransportError(err);
+      const kind = transport ? transport.failure(err) : classifyTransportError(err);
       if (kind === 'aborted' || options.clientGone()) {
         ctx.router.finish(reservation, 0, null, Date.now());
         throw gatewayError('invalid_request', 'The client closed the connection.', { status: 499 });
@@ -95,6 +134,16 @@ export async function sendWithFailover(options: FailoverOptions): Promise<Answer
     }
 
     if (res.status >= 200 && res.status < 300) {
+      if (transport?.accept) {
+        try {
+          transport.accept(res, target);
+        } catch (err) {
+          const message = (err as Error).message;
+          ctx.router.recordFailure(reservation, 'server_error', Date.now(), undefined, message);
+          failures.push({ kind: 'status', message });
+          continue;
+        }
+      }
       ctx.router.recordSuccess(deployment.id);
       return { res, deployment, provider, reservation };
     }

@@ -2,12 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { APIError } from 'openai';
 import type OpenAI from 'openai';
 import { startMusicFake, type MusicFake } from '../support/fakes/music-jobs.js';
+import { startVeoFake, type VeoFake } from '../support/fakes/veo.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { ledgerOf, pollJob, type JobView } from '../support/jobs.js';
 
 /**
- * A job submit fails over like every billed call: 429 (cooling down for Retry-After), 5xx and timeouts move on to the
- * next deployment; 400-class answers are the client's and answered at once.
+ * A job submit fails over like every billed call: 429 (cooling down for Retry-After), 5xx, timeouts and bad
+ * deployment credentials move on to the next deployment; 400-class answers are the client's and answered at once.
  */
 
 const open: (() => Promise<void>)[] = [];
@@ -90,6 +91,17 @@ describe('job submit failover', () => {
     expect(ledger).toEqual(['hold', 'release']);
   });
 
+  it('fails over past a 2xx create answer without a job id, like a 5xx', async () => {
+    const { gw, fake, client } = await musicSetup();
+    fake.setOptions({ plan: (body) => (body.model === 'lyria-a' ? { noId: true } : undefined) });
+    const job = await submitMusic(client, 'no id first');
+    expect(creates(fake, 'no id first')).toEqual(['lyria-a', 'lyria-b']);
+    expect(await gw.admin('GET', `/admin/api/jobs/${job.id}`)).toMatchObject({ deployment_name: 'music-b' });
+    expect(await health(gw, 'music-a')).toMatchObject({ consecutive_failures: 1, in_flight: 0 });
+    expect((await health(gw, 'music-a')).cooling_until).toBeGreaterThan(Date.now());
+    expect((await pollJob(client, '/music/generations', job.id)).job.status).toBe('completed');
+  });
+
   it('answers 504 upstream_timeout when every deployment times out, holding nothing', async () => {
     const { gw, fake, client } = await musicSetup({ OMIXA_UPSTREAM_TIMEOUT_MS: '300' });
     fake.setOptions({ plan: (body) => (body.prompt === 'too slow' ? { delayMs: 3_000 } : undefined) });
@@ -106,4 +118,22 @@ describe('job submit failover', () => {
     expect(ledger).toEqual(['hold', 'release']);
   });
 
+  it('fails over past a Gemini deployment whose API key Google refuses with 400 API_KEY_INVALID', async () => {
+    const veo: VeoFake = await startVeoFake({ durationMs: 50 });
+    open.push(() => veo.close());
+    const gw = await startTestGateway({ env: { OMIXA_JOB_POLL_MS: '25', OMIXA_JOB_POLL_MAX_MS: '100' } });
+    open.push(() => gw.close());
+    for (const [name, key, priority] of [['veo-bad-key', 'gemini-key-revoked', 0], ['veo-good', 'gemini-key-1', 1]] as const) {
+      await gw.admin('POST', '/admin/api/deployments', { name, provider: 'gemini', model: 'veo-3.0-generate-001', modality: 'video', endpoint: veo.url, deployment: 'veo-3.0-generate-001', api_key: key, priority });
+    }
+    await gw.topUp(50_000_000);
+    const client = gw.openai((await gw.createKey()).key);
+
+    const job = await client.post<JobView>('/videos/generations', { body: { model: 'veo-3.0-generate-001', prompt: 'A quiet harbour', duration: 4 } });
+    const tried = veo.requests.filter((r) => r.path.endsWith(':predictLongRunning')).map((r) => r.headers['x-goog-api-key']);
+    expect(tried).toEqual(['gemini-key-revoked', 'gemini-key-1']);
+    expect(await gw.admin('GET', `/admin/api/jobs/${job.id}`)).toMatchObject({ deployment_name: 'veo-good' });
+    expect((await health(gw, 'veo-bad-key')).last_error).toContain('API key not valid');
+    expect((await pollJob(client, '/videos/generations', job.id)).job.status).toBe('completed');
+  });
 });

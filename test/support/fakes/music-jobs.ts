@@ -27,6 +27,8 @@ export interface MusicJobPlan {
   message?: string;
   /** Headers of that error answer (e.g. `retry-after`). */
   headers?: Record<string, string>;
+  /** Answer the create call 202 without a job id. */
+  noId?: boolean;
   /** Wait this long before answering the create call (to exceed the gateway's upstream timeout). */
   delayMs?: number;
   stepMs?: number;
@@ -126,6 +128,7 @@ export async function startMusicFake(initial: MusicFakeOptions = {}): Promise<Mu
       if (plan.delayMs) await new Promise((resolve) => setTimeout(resolve, plan.delayMs));
       if (res.destroyed) return;
       if (plan.status) return send(res, plan.status, openAiError(plan.message ?? 'The server is overloaded.', plan.status < 500 && plan.status !== 429 ? 'invalid_request_error' : 'server_error'), plan.headers);
+      if (plan.noId) return send(res, 202, { object: 'music.generation', status: 'queued' });
       const job: MusicJob = { id: `mus_${randomBytes(8).toString('hex')}`, body, plan, createdAt: Date.now(), cancelled: false, files: [] };
       jobs.set(job.id, job);
       return send(res, 202, view(job));
