@@ -3,64 +3,15 @@
  * the features; each feature fetches what it needs itself.
  */
 
-/** One request's usage row (`/admin/api/usage/requests`, the live event feed, ticket records). */
-export interface UsageRecord {
-  id: string;
-  account_id: string;
-  key_id: string | null;
-  source: string;
-  model: string;
-  endpoint: string;
-  deployment_id: string | null;
-  deployment_name: string | null;
-  status: 'pending' | 'ok' | 'error' | 'cancelled' | string;
-  http_status: number | null;
-  prompt_tokens: number;
-  completion_tokens: number;
-  cached_tokens: number;
-  reasoning_tokens: number;
-  total_tokens: number;
-  usage_source?: string;
-  hold_micros?: number;
-  cost_micros: number;
-  shortfall_micros?: number;
-  latency_ms: number | null;
-  ttft_ms: number | null;
-  attempts?: number;
-  error_code: string | null;
-  error_message?: string | null;
-  stream: boolean;
-  /** Unix seconds. */
-  created_at: number;
-}
-
-/** One row of `/admin/api/usage/rollups`. */
-export interface RollupRow {
-  /** ISO start of the hour or day (UTC). */
-  bucket: string;
-  /** The model, or `*` when not grouped by model. */
-  model: string;
-  requests: number;
-  errors: number;
-  prompt_tokens: number;
-  completion_tokens: number;
-  cached_tokens?: number;
-  cost_micros: number;
-  avg_latency_ms?: number | null;
-}
-
-/** One ledger row. */
-export interface LedgerEntry {
-  id: string;
-  type: 'top_up' | 'hold' | 'capture' | 'release' | 'adjustment' | string;
-  amount_micros: number;
-  direction?: 'credit' | 'debit' | 'lock' | 'unlock' | string;
-  balance_after_micros: number;
-  locked_after_micros: number;
-  request_id: string | null;
-  note?: string | null;
-  created_at: number;
-}
+// The shapes the gateway's own modules define are taken from them (type-only: nothing of the gateway is bundled).
+export type { UsageRecord, RollupRow } from '../../../src-gateway/db/requests-repository';
+export type { LedgerEntry } from '../../../src-gateway/db/wallet-repository';
+export type { DeploymentHealth } from '../../../src-gateway/domain/routing';
+export type { Ticket, TicketMessage } from '../../../src-gateway/db/tickets-repository';
+import type { UsageRecord } from '../../../src-gateway/db/requests-repository';
+import type { LedgerEntry } from '../../../src-gateway/db/wallet-repository';
+import type { DeploymentHealth } from '../../../src-gateway/domain/routing';
+import type { Ticket } from '../../../src-gateway/db/tickets-repository';
 
 export interface Wallet {
   account: string;
@@ -100,19 +51,6 @@ export type PriceField =
   | 'per_second'
   | 'per_1k_chars'
   | 'per_1k_searches';
-
-/** Live state of one deployment from the router. Times in unix milliseconds. */
-export interface DeploymentHealth {
-  cooling_until: number | null;
-  consecutive_failures: number;
-  last_error: string | null;
-  last_error_at: number | null;
-  in_flight: number;
-  p50_latency_ms: number | null;
-  requests_last_minute: number;
-  tokens_last_minute: number;
-  tokens_last_hour: number;
-}
 
 /** One row of `/admin/api/health`. */
 export interface HealthRow extends DeploymentHealth {
@@ -161,24 +99,6 @@ export interface ClientKey {
   createdAt: number;
   revokedAt: number | null;
   lastUsedAt: number | null;
-}
-
-export interface TicketMessage {
-  author: 'client' | 'admin';
-  body: string;
-  created_at: number;
-}
-
-export interface Ticket {
-  id: string;
-  account_id: string;
-  key_id: string | null;
-  subject: string;
-  status: 'open' | 'answered' | 'closed' | string;
-  request_ids: string[];
-  messages: TicketMessage[];
-  created_at: number;
-  updated_at: number;
 }
 
 /** `/admin/api/tickets/:id`: the ticket plus each linked request's full record. */
