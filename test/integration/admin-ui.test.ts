@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAzureFake, type AzureFake } from '../support/fakes/azure-openai.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { AzureFake } from '../support/fakes/azure-openai.js';
+import { startAzureGateway } from '../support/funded-gateway.js';
+import type { TestGateway } from '../support/gateway.js';
 
 /** Admin endpoints added for the desktop UI (src-gateway/routes/admin-ui-routes.ts) and what the UI relies on. */
 describe('admin API for the UI', () => {
@@ -9,17 +10,12 @@ describe('admin API for the UI', () => {
   let key: string;
 
   beforeAll(async () => {
-    fake = await startAzureFake({ deployments: ['gpt-4o-mini', 'gpt-image-1'] });
-    gw = await startTestGateway();
-    await gw.addAzureDeployment(fake);
-    await gw.addAzureDeployment(fake, { name: 'img', model: 'gpt-image-1', deployment: 'gpt-image-1' });
-    await gw.topUp(10_000_000);
-    key = (await gw.createKey()).key;
-  });
-
-  afterAll(async () => {
-    await gw?.close();
-    await fake?.close();
+    const setup = await startAzureGateway({
+      fake: { deployments: ['gpt-4o-mini', 'gpt-image-1'] },
+      deployments: [{}, { name: 'img', model: 'gpt-image-1', deployment: 'gpt-image-1' }],
+    });
+    ({ fake, gw, key } = setup);
+    return setup.close;
   });
 
   const generate = async () => {

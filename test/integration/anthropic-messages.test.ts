@@ -2,15 +2,15 @@
  * `@anthropic-ai/sdk` → gateway `/v1/messages` → an Azure OpenAI deployment: the gateway translates the Messages
  * protocol to the OpenAI chat IR and back, streams Anthropic events as the Azure chunks arrive, and bills exactly.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import Anthropic, { APIError } from '@anthropic-ai/sdk';
-import { startAzureFake, type AzureFake } from '../support/fakes/azure-openai.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import type { AzureFake } from '../support/fakes/azure-openai.js';
+import { startAzureGateway } from '../support/funded-gateway.js';
+import type { TestGateway } from '../support/gateway.js';
+import { tokenCost } from '../support/token-cost.js';
 
 // gpt-4o-mini catalog prices in micro-USD per MTok: input 0.15, cached 0.075, output 0.60 USD.
-const PRICE = { input: 150_000, cached: 75_000, output: 600_000 };
-const costOf = (prompt: number, cached: number, completion: number) =>
-  Math.floor(((prompt - cached) * PRICE.input + cached * PRICE.cached + completion * PRICE.output + 500_000) / 1_000_000);
+const costOf = tokenCost({ input: 150_000, cached: 75_000, output: 600_000 });
 
 const WEATHER_TOOL = {
   name: 'get_weather',
@@ -27,15 +27,9 @@ describe('Anthropic SDK through the gateway to an Azure deployment', () => {
   const lastSent = () => fake.requests[fake.requests.length - 1]!;
 
   beforeAll(async () => {
-    fake = await startAzureFake({ chunkDelayMs: 25 });
-    gw = await startTestGateway();
-    await gw.addAzureDeployment(fake, { name: 'eastus-1' });
-    await gw.topUp(10_000_000);
-    key = (await gw.createKey()).key;
-  });
-  afterAll(async () => {
-    await gw?.close();
-    await fake?.close();
+    const setup = await startAzureGateway({ fake: { chunkDelayMs: 25 }, deployments: [{ name: 'eastus-1' }] });
+    ({ fake, gw, key } = setup);
+    return setup.close;
   });
   beforeEach(() => fake.setOptions({ reply: undefined, chunkDelayMs: 25 }));
 

@@ -3,11 +3,12 @@
  * loopback Messages API fake), and `@anthropic-ai/sdk` → gateway → the same deployment (both translations in one
  * call). Billing uses Anthropic's cache reads and writes at their own catalog rates.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { startAnthropicFake, type AnthropicFake } from '../support/fakes/anthropic.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { startFundedGateway } from '../support/funded-gateway.js';
+import type { TestGateway } from '../support/gateway.js';
 
 // claude-sonnet-4-5 catalog prices in micro-USD per MTok: input 3.00, cache read 0.30, cache write 3.75, output 15.00 USD.
 const PRICE = { input: 3_000_000, cacheRead: 300_000, cacheWrite: 3_750_000, output: 15_000_000 };
@@ -34,22 +35,20 @@ describe('OpenAI SDK through the gateway to an Anthropic deployment', () => {
   };
 
   beforeAll(async () => {
-    fake = await startAnthropicFake({ chunkDelayMs: 25 });
-    gw = await startTestGateway();
-    await gw.admin('POST', '/admin/api/deployments', {
-      name: 'claude-1',
-      provider: 'anthropic',
-      model: 'claude-sonnet-4-5',
-      endpoint: fake.url,
-      deployment: 'claude-sonnet-4-5-20250929',
-      api_key: 'anthropic-secret-1',
-    });
-    await gw.topUp(10_000_000);
-    key = (await gw.createKey()).key;
-  });
-  afterAll(async () => {
-    await gw?.close();
-    await fake?.close();
+    const setup = await startFundedGateway(
+      () => startAnthropicFake({ chunkDelayMs: 25 }),
+      (gw, fake) =>
+        gw.admin('POST', '/admin/api/deployments', {
+          name: 'claude-1',
+          provider: 'anthropic',
+          model: 'claude-sonnet-4-5',
+          endpoint: fake.url,
+          deployment: 'claude-sonnet-4-5-20250929',
+          api_key: 'anthropic-secret-1',
+        }),
+    );
+    ({ fake, gw, key } = setup);
+    return setup.close;
   });
   beforeEach(() => fake.setOptions({ reply: undefined, chunkDelayMs: 25 }));
 
@@ -243,15 +242,14 @@ describe('Anthropic SDK through the gateway to an Anthropic deployment', () => {
   let client: Anthropic;
 
   beforeAll(async () => {
-    fake = await startAnthropicFake({ chunkDelayMs: 20 });
-    gw = await startTestGateway();
-    await gw.admin('POST', '/admin/api/deployments', { name: 'claude-2', provider: 'anthropic', model: 'claude-haiku-4-5', endpoint: `${fake.url}/v1`, deployment: 'claude-haiku-4-5', api_key: 'anthropic-secret-1' });
-    await gw.topUp(10_000_000);
-    client = new Anthropic({ apiKey: (await gw.createKey()).key, baseURL: gw.url, maxRetries: 0 });
-  });
-  afterAll(async () => {
-    await gw?.close();
-    await fake?.close();
+    const setup = await startFundedGateway(
+      () => startAnthropicFake({ chunkDelayMs: 20 }),
+      (gw, fake) =>
+        gw.admin('POST', '/admin/api/deployments', { name: 'claude-2', provider: 'anthropic', model: 'claude-haiku-4-5', endpoint: `${fake.url}/v1`, deployment: 'claude-haiku-4-5', api_key: 'anthropic-secret-1' }),
+    );
+    ({ fake, gw } = setup);
+    client = new Anthropic({ apiKey: setup.key, baseURL: gw.url, maxRetries: 0 });
+    return setup.close;
   });
 
   it('keeps cache breakpoints and reports the upstream cache counts unchanged', async () => {

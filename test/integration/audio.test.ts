@@ -1,19 +1,15 @@
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APIError, toFile } from 'openai';
-import { startAzureFake, type AzureFake } from '../support/fakes/azure-openai.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { toFile } from 'openai';
+import { apiError } from '../support/api-errors.js';
+import type { AzureFake } from '../support/fakes/azure-openai.js';
 import { makeWav } from '../support/fakes/media-bytes.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { startAzureGateway } from '../support/funded-gateway.js';
+import type { TestGateway } from '../support/gateway.js';
 
 // Catalog prices: tts-1 0.015 USD per 1k characters (15 micro-USD per character), whisper 0.0001 USD per second.
 const TTS_PER_1K = 15_000;
 const WHISPER_PER_SECOND = 100;
-
-async function apiError(p: Promise<unknown>): Promise<APIError> {
-  const err = await p.then(() => null, (e: unknown) => e);
-  expect(err).toBeInstanceOf(APIError);
-  return err as APIError;
-}
 
 async function ledgerFor(gw: TestGateway, key: string, requestId: string): Promise<Record<string, number>> {
   const page = await gw.openai(key).get<{ data: { type: string; amount_micros: number; request_id: string }[] }>('/wallet/transactions');
@@ -26,18 +22,16 @@ describe('audio through Azure deployments', () => {
   let key: string;
 
   beforeAll(async () => {
-    fake = await startAzureFake({ deployments: ['tts-1', 'whisper', 'gpt-4o-transcribe'], chunkDelayMs: 40 });
-    gw = await startTestGateway();
-    await gw.addAzureDeployment(fake, { name: 'tts', model: 'tts-1', deployment: 'tts-1', modality: 'audio' });
-    await gw.addAzureDeployment(fake, { name: 'stt', model: 'whisper', deployment: 'whisper', modality: 'audio' });
-    await gw.addAzureDeployment(fake, { name: 'stt-4o', model: 'gpt-4o-transcribe', deployment: 'gpt-4o-transcribe', modality: 'audio' });
-    await gw.topUp(10_000_000);
-    key = (await gw.createKey()).key;
-  });
-
-  afterAll(async () => {
-    await gw?.close();
-    await fake?.close();
+    const setup = await startAzureGateway({
+      fake: { deployments: ['tts-1', 'whisper', 'gpt-4o-transcribe'], chunkDelayMs: 40 },
+      deployments: [
+        { name: 'tts', model: 'tts-1', deployment: 'tts-1', modality: 'audio' },
+        { name: 'stt', model: 'whisper', deployment: 'whisper', modality: 'audio' },
+        { name: 'stt-4o', model: 'gpt-4o-transcribe', deployment: 'gpt-4o-transcribe', modality: 'audio' },
+      ],
+    });
+    ({ fake, gw, key } = setup);
+    return setup.close;
   });
 
   it('streams speech bytes as the upstream produces them, with its Content-Type, billed per character', async () => {

@@ -1,18 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APIError } from 'openai';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { apiError } from '../support/api-errors.js';
 import { startAzureFake, type AzureFake } from '../support/fakes/azure-openai.js';
 import { startRerankFake, type RerankFake } from '../support/fakes/rerank.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { startAzureGateway, startFundedGateway } from '../support/funded-gateway.js';
+import type { TestGateway } from '../support/gateway.js';
 
 // text-embedding-3-small catalog price: input 0.02 USD/MTok = 20,000 micro-USD per MTok.
 const EMBEDDING_PER_MTOK = 20_000;
 const half = (numerator: number, denominator: number) => Math.floor((numerator + denominator / 2) / denominator);
-
-async function apiError(p: Promise<unknown>): Promise<APIError> {
-  const err = await p.then(() => null, (e: unknown) => e);
-  expect(err).toBeInstanceOf(APIError);
-  return err as APIError;
-}
 
 describe('embeddings through an Azure deployment', () => {
   let fake: AzureFake;
@@ -20,16 +15,12 @@ describe('embeddings through an Azure deployment', () => {
   let key: string;
 
   beforeAll(async () => {
-    fake = await startAzureFake({ deployments: ['text-embedding-3-small'] });
-    gw = await startTestGateway();
-    await gw.addAzureDeployment(fake, { name: 'emb-1', model: 'text-embedding-3-small', deployment: 'text-embedding-3-small', modality: 'embedding' });
-    await gw.topUp(10_000_000);
-    key = (await gw.createKey()).key;
-  });
-
-  afterAll(async () => {
-    await gw?.close();
-    await fake?.close();
+    const setup = await startAzureGateway({
+      fake: { deployments: ['text-embedding-3-small'] },
+      deployments: [{ name: 'emb-1', model: 'text-embedding-3-small', deployment: 'text-embedding-3-small', modality: 'embedding' }],
+    });
+    ({ fake, gw, key } = setup);
+    return setup.close;
   });
 
   it('embeds a string as floats and bills the upstream prompt_tokens exactly', async () => {
@@ -173,18 +164,13 @@ describe('rerank through an OpenAI-compatible deployment', () => {
   let key: string;
 
   beforeAll(async () => {
-    fake = await startRerankFake();
-    gw = await startTestGateway();
-    await gw.admin('POST', '/admin/api/deployments', {
-      name: 'rr-1', provider: 'openai-compatible', model: 'rerank-v3.5', modality: 'rerank', endpoint: fake.url, deployment: 'rerank-v3.5', api_key: 'rerank-secret',
-    });
-    await gw.topUp(10_000_000);
-    key = (await gw.createKey()).key;
-  });
-
-  afterAll(async () => {
-    await gw?.close();
-    await fake?.close();
+    const setup = await startFundedGateway(startRerankFake, (gw, fake) =>
+      gw.admin('POST', '/admin/api/deployments', {
+        name: 'rr-1', provider: 'openai-compatible', model: 'rerank-v3.5', modality: 'rerank', endpoint: fake.url, deployment: 'rerank-v3.5', api_key: 'rerank-secret',
+      }),
+    );
+    ({ fake, gw, key } = setup);
+    return setup.close;
   });
 
   const documents = ['Paris is the capital of France.', 'The capital of Germany is Berlin.', 'Bananas are yellow.', 'France has many cheeses.'];

@@ -7,7 +7,9 @@ import http from 'node:http';
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
+import { sdkError } from '../support/api-errors.js';
 import { startAzureFake, type AzureFake } from '../support/fakes/azure-openai.js';
+import { startAzureGateway } from '../support/funded-gateway.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
 type ApiError = InstanceType<typeof OpenAI.APIError>;
@@ -24,17 +26,6 @@ interface Expected {
 
 const REQUEST_ID = /^req_[A-Za-z0-9]+$/;
 const HI = [{ role: 'user' as const, content: 'Hi' }];
-
-/** Runs an SDK call that must fail and returns the SDK's error. */
-async function sdkError(call: Promise<unknown>): Promise<ApiError> {
-  try {
-    await call;
-  } catch (err) {
-    if (err instanceof OpenAI.APIError) return err;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
-}
 
 function expectSdkError(err: ApiError, cls: ErrorClass, want: Expected): void {
   expect(err).toBeInstanceOf(cls);
@@ -91,17 +82,9 @@ describe('error catalogue: request, auth, wallet, routing refusals', () => {
   let client: OpenAI;
 
   beforeAll(async () => {
-    fake = await startAzureFake();
-    gw = await startTestGateway();
-    await gw.addAzureDeployment(fake, { name: 'eastus-1' });
-    await gw.topUp(10_000_000);
-    key = (await gw.createKey({ name: 'errors' })).key;
-    client = gw.openai(key);
-  });
-
-  afterAll(async () => {
-    await gw?.close();
-    await fake?.close();
+    const setup = await startAzureGateway({ deployments: [{ name: 'eastus-1' }], key: { name: 'errors' } });
+    ({ fake, gw, key, client } = setup);
+    return setup.close;
   });
 
   describe('invalid_request (400)', () => {
@@ -487,16 +470,9 @@ describe('error catalogue: internal_error (500)', () => {
   let key: string;
 
   beforeAll(async () => {
-    fake = await startAzureFake();
-    gw = await startTestGateway();
-    await gw.addAzureDeployment(fake, { name: 'eastus-1' });
-    await gw.topUp(10_000_000);
-    key = (await gw.createKey({ name: 'internal' })).key;
-  });
-
-  afterAll(async () => {
-    await gw?.close();
-    await fake?.close();
+    const setup = await startAzureGateway({ deployments: [{ name: 'eastus-1' }], key: { name: 'internal' } });
+    ({ fake, gw, key } = setup);
+    return setup.close;
   });
 
   it('answers 500 internal_error without internals when the database refuses to write', async () => {

@@ -1,12 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, GoogleGenAI, Type } from '@google/genai';
 import { startAzureFake, type AzureFake } from '../support/fakes/azure-openai.js';
+import { startAzureGateway } from '../support/funded-gateway.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { tokenCost } from '../support/token-cost.js';
 
 // gpt-4o-mini catalog prices in micro-USD per MTok: input 150000, cached 75000, output 600000.
-const PRICE = { input: 150_000, cached: 75_000, output: 600_000 };
-const costOf = (prompt: number, cached: number, completion: number) =>
-  Math.floor(((prompt - cached) * PRICE.input + cached * PRICE.cached + completion * PRICE.output + 500_000) / 1_000_000);
+const costOf = tokenCost({ input: 150_000, cached: 75_000, output: 600_000 });
 
 const contents = [{ role: 'user', parts: [{ text: 'count to eight' }] }];
 
@@ -53,17 +53,10 @@ describe('@google/genai clients served by an Azure deployment', () => {
   const lastSent = () => fake.requests[fake.requests.length - 1]!.body;
 
   beforeAll(async () => {
-    fake = await startAzureFake({ chunkDelayMs: 25 });
-    gw = await startTestGateway();
-    await gw.addAzureDeployment(fake, { name: 'eastus-1' });
-    await gw.topUp(10_000_000);
-    key = (await gw.createKey()).key;
+    const setup = await startAzureGateway({ fake: { chunkDelayMs: 25 }, deployments: [{ name: 'eastus-1' }] });
+    ({ fake, gw, key } = setup);
     ai = new GoogleGenAI({ apiKey: key, httpOptions: { baseUrl: gw.url } });
-  });
-
-  afterAll(async () => {
-    await gw?.close();
-    await fake?.close();
+    return setup.close;
   });
 
   it('answers generateContent, translates the request and bills the upstream usage exactly', async () => {

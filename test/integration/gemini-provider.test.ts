@@ -1,13 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type OpenAI from 'openai';
 import { GoogleGenAI } from '@google/genai';
 import { startGeminiFake, type GeminiFake } from '../support/fakes/gemini.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { startFundedGateway } from '../support/funded-gateway.js';
+import type { TestGateway } from '../support/gateway.js';
+import { tokenCost } from '../support/token-cost.js';
 
 // gemini-2.5-flash catalog prices in micro-USD per MTok: input 300000, cached 75000, output 2500000.
-const PRICE = { input: 300_000, cached: 75_000, output: 2_500_000 };
-const costOf = (prompt: number, cached: number, completion: number) =>
-  Math.floor(((prompt - cached) * PRICE.input + cached * PRICE.cached + completion * PRICE.output + 500_000) / 1_000_000);
+const costOf = tokenCost({ input: 300_000, cached: 75_000, output: 2_500_000 });
 
 describe('OpenAI clients served by a Gemini API deployment', () => {
   let fake: GeminiFake;
@@ -17,27 +17,23 @@ describe('OpenAI clients served by a Gemini API deployment', () => {
   const lastSent = () => fake.requests[fake.requests.length - 1]!;
 
   beforeAll(async () => {
-    fake = await startGeminiFake({ chunkDelayMs: 25 });
-    gw = await startTestGateway();
-    await gw.admin('POST', '/admin/api/deployments', {
-      name: 'gemini-1',
-      provider: 'gemini',
-      model: 'gemini-2.5-flash',
-      endpoint: fake.url,
-      deployment: 'gemini-2.5-flash',
-      api_key: 'gemini-key-1',
-    });
-    await gw.topUp(10_000_000);
-    key = (await gw.createKey()).key;
-    client = gw.openai(key);
+    const setup = await startFundedGateway(
+      () => startGeminiFake({ chunkDelayMs: 25 }),
+      (gw, fake) =>
+        gw.admin('POST', '/admin/api/deployments', {
+          name: 'gemini-1',
+          provider: 'gemini',
+          model: 'gemini-2.5-flash',
+          endpoint: fake.url,
+          deployment: 'gemini-2.5-flash',
+          api_key: 'gemini-key-1',
+        }),
+    );
+    ({ fake, gw, key, client } = setup);
     // Gemini's first event already carries text: let the first stream of the process pay its JIT warm-up here, so
     // the timing assertions below measure forwarding, not cold code paths.
     for await (const _ of await client.chat.completions.create({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'warm up' }], stream: true })) void _;
-  });
-
-  afterAll(async () => {
-    await gw?.close();
-    await fake?.close();
+    return setup.close;
   });
 
   it('answers a chat call, sends the Gemini wire format and bills thinking tokens as output', async () => {

@@ -5,12 +5,13 @@
  */
 import http from 'node:http';
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import OpenAI, { toFile } from 'openai';
-import { startAzureFake, type AzureFake } from '../support/fakes/azure-openai.js';
+import type { AzureFake } from '../support/fakes/azure-openai.js';
 import { startAzureVideoFake, type AzureVideoFake } from '../support/fakes/azure-video.js';
 import { makePng, makeWav } from '../support/fakes/media-bytes.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { startAzureGateway, startFundedGateway } from '../support/funded-gateway.js';
+import type { TestGateway } from '../support/gateway.js';
 import { formBytes, nowSeconds, sign, signingFetch, type Bytes, type SignedRequest, type SigningTweaks } from '../support/signing.js';
 
 // Catalog prices: whisper 0.0001 USD per second of audio, gpt-image-1 0.042 USD per image.
@@ -108,18 +109,17 @@ describe('HMAC signatures over multipart uploads (key with require_signature)', 
   }
 
   beforeAll(async () => {
-    fake = await startAzureFake({ deployments: ['whisper', 'gpt-image-1'] });
-    gw = await startTestGateway();
-    await gw.addAzureDeployment(fake, { name: 'stt', model: 'whisper', deployment: 'whisper', modality: 'audio' });
-    await gw.addAzureDeployment(fake, { name: 'img-1', model: 'gpt-image-1', deployment: 'gpt-image-1', modality: 'image', api_version: '2025-04-01-preview' });
-    await gw.topUp(10_000_000);
-    signedKey = (await gw.createKey({ name: 'signed', require_signature: true })).key;
+    const setup = await startAzureGateway({
+      fake: { deployments: ['whisper', 'gpt-image-1'] },
+      deployments: [
+        { name: 'stt', model: 'whisper', deployment: 'whisper', modality: 'audio' },
+        { name: 'img-1', model: 'gpt-image-1', deployment: 'gpt-image-1', modality: 'image', api_version: '2025-04-01-preview' },
+      ],
+      key: { name: 'signed', require_signature: true },
+    });
+    ({ fake, gw, key: signedKey } = setup);
     plainKey = (await gw.createKey({ name: 'plain' })).key;
-  });
-
-  afterAll(async () => {
-    await gw?.close();
-    await fake?.close();
+    return setup.close;
   });
 
   it('serves a transcription the openai SDK uploads, signed over the exact form bytes it sends, and bills it (/v1 and /api/v1)', async () => {
@@ -279,16 +279,13 @@ describe('HMAC signatures over multipart uploads (OMIXA_REQUIRE_SIGNATURE): imag
   let key: string;
 
   beforeAll(async () => {
-    azure = await startAzureVideoFake({ stepMs: 80 });
-    gw = await startTestGateway({ env: { OMIXA_REQUIRE_SIGNATURE: 'true', OMIXA_JOB_POLL_MS: '30', OMIXA_JOB_POLL_MAX_MS: '120' } });
-    await gw.admin('POST', '/admin/api/deployments', { name: 'sora-eastus2', model: 'sora-2', modality: 'video', endpoint: azure.url, deployment: 'sora', api_key: 'azure-secret-1' });
-    await gw.topUp(50_000_000);
-    key = (await gw.createKey()).key;
-  });
-
-  afterAll(async () => {
-    await gw?.close();
-    await azure?.close();
+    const setup = await startFundedGateway(
+      () => startAzureVideoFake({ stepMs: 80 }),
+      (gw, azure) => gw.admin('POST', '/admin/api/deployments', { name: 'sora-eastus2', model: 'sora-2', modality: 'video', endpoint: azure.url, deployment: 'sora', api_key: 'azure-secret-1' }),
+      { env: { OMIXA_REQUIRE_SIGNATURE: 'true', OMIXA_JOB_POLL_MS: '30', OMIXA_JOB_POLL_MAX_MS: '120' }, topUpMicros: 50_000_000 },
+    );
+    ({ fake: azure, gw, key } = setup);
+    return setup.close;
   });
 
   it('submits a signed multipart job, and refuses the same form signed over an empty body before any upstream call', async () => {

@@ -6,7 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
+import { sdkError } from '../support/api-errors.js';
 import { startAzureFake, type AzureFake } from '../support/fakes/azure-openai.js';
+import { startAzureGateway } from '../support/funded-gateway.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { sign, signingFetch, type SignedRequest, type SigningTweaks } from '../support/signing.js';
 
@@ -19,16 +21,6 @@ function sdk(gw: TestGateway, key: string, options: { basePath?: '/v1' | '/api/v
     maxRetries: 0,
     ...(options.signing === false ? {} : { fetch: signingFetch(key, options.signing ?? {}) }),
   });
-}
-
-async function sdkError(call: Promise<unknown>): Promise<ApiError> {
-  try {
-    await call;
-  } catch (err) {
-    if (err instanceof OpenAI.APIError) return err;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
 }
 
 function expectAuthError(err: ApiError, code: 'invalid_signature' | 'signature_expired' | 'invalid_api_key', message?: RegExp): void {
@@ -53,17 +45,10 @@ describe('HMAC signatures required per key', () => {
   let plainKey: string;
 
   beforeAll(async () => {
-    fake = await startAzureFake();
-    gw = await startTestGateway();
-    await gw.addAzureDeployment(fake, { name: 'eastus-1' });
-    await gw.topUp(10_000_000);
-    signedKey = (await gw.createKey({ name: 'signed', require_signature: true })).key;
+    const setup = await startAzureGateway({ deployments: [{ name: 'eastus-1' }], key: { name: 'signed', require_signature: true } });
+    ({ fake, gw, key: signedKey } = setup);
     plainKey = (await gw.createKey({ name: 'plain' })).key;
-  });
-
-  afterAll(async () => {
-    await gw?.close();
-    await fake?.close();
+    return setup.close;
   });
 
   it('serves correctly signed SDK calls on /v1 and /api/v1, POST and GET, with or without a query', async () => {
@@ -223,16 +208,9 @@ describe('HMAC signatures required globally', () => {
   let plainKey: string;
 
   beforeAll(async () => {
-    fake = await startAzureFake();
-    gw = await startTestGateway();
-    await gw.addAzureDeployment(fake, { name: 'eastus-1' });
-    await gw.topUp(10_000_000);
-    plainKey = (await gw.createKey({ name: 'plain' })).key;
-  });
-
-  afterAll(async () => {
-    await gw?.close();
-    await fake?.close();
+    const setup = await startAzureGateway({ deployments: [{ name: 'eastus-1' }], key: { name: 'plain' } });
+    ({ fake, gw, key: plainKey } = setup);
+    return setup.close;
   });
 
   it('applies the admin setting to every key at once, and lifts it again', async () => {

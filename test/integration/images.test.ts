@@ -1,21 +1,17 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APIError, toFile } from 'openai';
-import { startAzureFake, type AzureFake } from '../support/fakes/azure-openai.js';
+import { toFile } from 'openai';
+import { apiError } from '../support/api-errors.js';
+import type { AzureFake } from '../support/fakes/azure-openai.js';
 import { makePng } from '../support/fakes/media-bytes.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { startAzureGateway } from '../support/funded-gateway.js';
+import type { TestGateway } from '../support/gateway.js';
 
 // Catalog prices: gpt-image-1 0.042 USD per image, dall-e-3 0.040.
 const GPT_IMAGE = 42_000;
 const DALL_E_3 = 40_000;
 const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-async function apiError(p: Promise<unknown>): Promise<APIError> {
-  const err = await p.then(() => null, (e: unknown) => e);
-  expect(err).toBeInstanceOf(APIError);
-  return err as APIError;
-}
 
 /** A local origin for URL inputs: a real image, and misbehaving endpoints. */
 async function startOrigin(): Promise<{ url: string; server: Server }> {
@@ -52,18 +48,19 @@ describe('images through Azure deployments', () => {
   let origin: { url: string; server: Server };
 
   beforeAll(async () => {
-    fake = await startAzureFake({ deployments: ['gpt-image-1', 'dall-e-3'] });
     origin = await startOrigin();
-    gw = await startTestGateway();
-    await gw.addAzureDeployment(fake, { name: 'img-1', model: 'gpt-image-1', deployment: 'gpt-image-1', modality: 'image', api_version: '2025-04-01-preview' });
-    await gw.addAzureDeployment(fake, { name: 'dalle-1', model: 'dall-e-3', deployment: 'dall-e-3', modality: 'image' });
-    await gw.topUp(10_000_000);
-    key = (await gw.createKey()).key;
+    const setup = await startAzureGateway({
+      fake: { deployments: ['gpt-image-1', 'dall-e-3'] },
+      deployments: [
+        { name: 'img-1', model: 'gpt-image-1', deployment: 'gpt-image-1', modality: 'image', api_version: '2025-04-01-preview' },
+        { name: 'dalle-1', model: 'dall-e-3', deployment: 'dall-e-3', modality: 'image' },
+      ],
+    });
+    ({ fake, gw, key } = setup);
+    return setup.close;
   });
 
   afterAll(async () => {
-    await gw?.close();
-    await fake?.close();
     origin?.server.closeAllConnections();
     await new Promise((resolve) => origin?.server.close(resolve));
   });

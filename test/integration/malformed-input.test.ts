@@ -5,9 +5,10 @@
  * may reach the upstream.
  */
 import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAzureFake, type AzureFake } from '../support/fakes/azure-openai.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { AzureFake } from '../support/fakes/azure-openai.js';
+import { startAzureGateway } from '../support/funded-gateway.js';
+import type { TestGateway } from '../support/gateway.js';
 
 /** mulberry32: small, fast, deterministic. */
 function prng(seed: number): () => number {
@@ -406,17 +407,10 @@ describe('malformed input on every endpoint', () => {
   let key: string;
 
   beforeAll(async () => {
-    fake = await startAzureFake();
-    gw = await startTestGateway();
-    await gw.addAzureDeployment(fake, { name: 'eastus-1' });
-    await gw.topUp(50_000_000);
-    key = (await gw.createKey({ name: 'fuzz' })).key;
+    const setup = await startAzureGateway({ deployments: [{ name: 'eastus-1' }], topUpMicros: 50_000_000, key: { name: 'fuzz' } });
+    ({ fake, gw, key } = setup);
     await gw.admin('PATCH', '/admin/api/settings', { self_top_up: true });
-  });
-
-  afterAll(async () => {
-    await gw?.close();
-    await fake?.close();
+    return setup.close;
   });
 
   it('answers a few hundred generated malformed requests with JSON errors, never a 5xx, never calling the upstream', async () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { APIError } from 'openai';
 import type OpenAI from 'openai';
+import { apiError } from '../support/api-errors.js';
 import { startMusicFake, type MusicFake } from '../support/fakes/music-jobs.js';
 import { startVeoFake, type VeoFake } from '../support/fakes/veo.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
@@ -15,12 +15,6 @@ const open: (() => Promise<void>)[] = [];
 afterEach(async () => {
   while (open.length > 0) await open.pop()!();
 });
-
-async function apiError(p: Promise<unknown>): Promise<APIError> {
-  const err = await p.then(() => null, (e: unknown) => e);
-  expect(err).toBeInstanceOf(APIError);
-  return err as APIError;
-}
 
 /** A gateway with two music deployments of lyria-002 on one fake: `music-a` (tried first) then `music-b`. */
 async function musicSetup(env: Record<string, string> = {}): Promise<{ gw: TestGateway; fake: MusicFake; client: OpenAI }> {

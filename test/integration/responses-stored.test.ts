@@ -1,7 +1,9 @@
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAzureFake, type AzureFake } from '../support/fakes/azure-openai.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { AzureFake } from '../support/fakes/azure-openai.js';
+import { startAzureGateway } from '../support/funded-gateway.js';
 import { startTestGateway, tempDataDir, type TestGateway } from '../support/gateway.js';
+import { tokenCost } from '../support/token-cost.js';
 
 /**
  * Stored responses: `store` (default true), `previous_response_id` chaining, `GET/DELETE /responses/{id}` and
@@ -10,9 +12,7 @@ import { startTestGateway, tempDataDir, type TestGateway } from '../support/gate
  */
 
 // gpt-4o-mini catalog prices in micro-USD per MTok: input 150000, cached 75000, output 600000.
-const PRICE = { input: 150_000, cached: 75_000, output: 600_000 };
-const costOf = (prompt: number, cached: number, completion: number) =>
-  Math.floor(((prompt - cached) * PRICE.input + cached * PRICE.cached + completion * PRICE.output + 500_000) / 1_000_000);
+const costOf = tokenCost({ input: 150_000, cached: 75_000, output: 600_000 });
 
 describe('stored responses and previous_response_id', () => {
   let fake: AzureFake;
@@ -21,19 +21,12 @@ describe('stored responses and previous_response_id', () => {
   let otherKey: string;
 
   beforeAll(async () => {
-    fake = await startAzureFake({ chunkDelayMs: 5 });
-    gw = await startTestGateway();
-    await gw.addAzureDeployment(fake, { name: 'eastus-1' });
-    await gw.topUp(10_000_000);
-    key = (await gw.createKey()).key;
+    const setup = await startAzureGateway({ fake: { chunkDelayMs: 5 }, deployments: [{ name: 'eastus-1' }] });
+    ({ fake, gw, key } = setup);
     const other = await gw.admin('POST', '/admin/api/accounts', { name: 'other-team' });
     await gw.topUp(10_000_000, 'other-team');
     otherKey = (await gw.createKey({ account: other.id ?? other.account?.id ?? 'other-team' })).key;
-  });
-
-  afterAll(async () => {
-    await gw?.close();
-    await fake?.close();
+    return setup.close;
   });
 
   const last = () => fake.requests[fake.requests.length - 1]!;

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { startAzureFake, type AzureFake } from '../support/fakes/azure-openai.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { startAzureGateway } from '../support/funded-gateway.js';
+import type { TestGateway } from '../support/gateway.js';
 
 /**
  * The Responses API beyond plain text: function calling (and the follow-up turn), images, reasoning effort,
@@ -22,16 +23,9 @@ describe('POST /responses: tools, images, reasoning and errors', () => {
   let key: string;
 
   beforeAll(async () => {
-    fake = await startAzureFake({ chunkDelayMs: 15 });
-    gw = await startTestGateway();
-    await gw.addAzureDeployment(fake, { name: 'eastus-1' });
-    await gw.topUp(10_000_000);
-    key = (await gw.createKey()).key;
-  });
-
-  afterAll(async () => {
-    await gw?.close();
-    await fake?.close();
+    const setup = await startAzureGateway({ fake: { chunkDelayMs: 15 }, deployments: [{ name: 'eastus-1' }] });
+    ({ fake, gw, key } = setup);
+    return setup.close;
   });
 
   const last = () => fake.requests[fake.requests.length - 1]!;

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-import { startAzureFake, type AzureFake } from '../support/fakes/azure-openai.js';
-import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import type { AzureFake } from '../support/fakes/azure-openai.js';
+import { startAzureGateway } from '../support/funded-gateway.js';
+import type { TestGateway } from '../support/gateway.js';
 
 describe('support tickets', () => {
   let fake: AzureFake;
@@ -11,20 +12,13 @@ describe('support tickets', () => {
   let requestId: string;
 
   beforeAll(async () => {
-    fake = await startAzureFake();
-    gw = await startTestGateway();
-    await gw.addAzureDeployment(fake);
-    await gw.topUp(1_000_000);
-    key = (await gw.createKey()).key;
+    const setup = await startAzureGateway({ topUpMicros: 1_000_000 });
+    ({ fake, gw, key } = setup);
     await gw.admin('POST', '/admin/api/accounts', { name: 'other' });
     otherKey = (await gw.createKey({ account: 'other' })).key;
     const { response } = await gw.openai(key).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
     requestId = response.headers.get('x-omixa-request-id')!;
-  });
-
-  afterAll(async () => {
-    await gw?.close();
-    await fake?.close();
+    return setup.close;
   });
 
   it('lets a client open a ticket about its own request and the admin answer and close it', async () => {

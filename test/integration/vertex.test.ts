@@ -3,11 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type OpenAI from 'openai';
 import { startGeminiFake, type GeminiFake } from '../support/fakes/gemini.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { tokenCost } from '../support/token-cost.js';
 
 // gemini-2.5-flash catalog prices in micro-USD per MTok: input 300000, cached 75000, output 2500000.
-const PRICE = { input: 300_000, cached: 75_000, output: 2_500_000 };
-const costOf = (prompt: number, cached: number, completion: number) =>
-  Math.floor(((prompt - cached) * PRICE.input + cached * PRICE.cached + completion * PRICE.output + 500_000) / 1_000_000);
+const costOf = tokenCost({ input: 300_000, cached: 75_000, output: 2_500_000 });
 
 /** A service-account key JSON as the Google Cloud console downloads it, with a fresh RSA key and our token endpoint. */
 function serviceAccount(fake: GeminiFake, name: string, trusted = true): string {

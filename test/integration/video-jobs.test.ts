@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APIError } from 'openai';
 import type OpenAI from 'openai';
+import { apiError } from '../support/api-errors.js';
 import { startAzureVideoFake, type AzureVideoFake } from '../support/fakes/azure-video.js';
 import { startVeoFake, type VeoFake } from '../support/fakes/veo.js';
 import { makePng } from '../support/fakes/media-bytes.js';
@@ -14,12 +14,6 @@ const VEO_PER_SECOND = 400_000;
 /** The Azure fake moves a job one status every STEP_MS: five steps from preprocessing to succeeded. */
 const STEP_MS = 80;
 const MP4_FTYP = Buffer.from('ftyp', 'ascii');
-
-async function apiError(p: Promise<unknown>): Promise<APIError> {
-  const err = await p.then(() => null, (e: unknown) => e);
-  expect(err).toBeInstanceOf(APIError);
-  return err as APIError;
-}
 
 /** A service-account key JSON whose token endpoint is the Veo fake's. */
 function serviceAccount(fake: VeoFake): string {
