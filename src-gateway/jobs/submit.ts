@@ -1,17 +1,20 @@
 import { gatewayError, GatewayError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Deployment } from '../db/deployments-repository.js';
-import type { JobRecord } from '../db/jobs-repository.js';
+import type { JobFile, JobRecord } from '../db/jobs-repository.js';
 import { InsufficientBalanceError } from '../db/wallet-repository.js';
-import { jobHoldMicros, type JobKind } from '../domain/media-jobs.js';
+import { jobCostMicros, jobHoldMicros, type JobKind } from '../domain/media-jobs.js';
+import type { MediaPrice } from '../domain/media-pricing.js';
 import type { Principal } from '../pipeline/context.js';
 import { admitKey, assertModelAllowed, endAdmission, refuseShortWallet } from '../pipeline/admission.js';
 import { sendWithFailover } from '../pipeline/failover.js';
-import { answerJson, JobTransportError, type JobAnswer } from './http.js';
+import { answerJson, JobTransportError, MAX_MEDIA_BYTES, type JobAnswer } from './http.js';
 import { jobProviderFor } from './providers/index.js';
 import { emitJob, type JobDeps } from './context.js';
+import { failJob } from './poll.js';
+import { DownloadRefusedError, removeFiles, storeOutputs } from './outputs.js';
 import type { JobRequest } from './request.js';
-import { UpstreamAnswerError, type JobCall, type JobProvider } from './types.js';
+import { UpstreamAnswerError, type FinishedJobState, type JobCall, type JobParams, type JobProvider, type JobTarget } from './types.js';
 
 /** The usage endpoint of each job kind. */
 export const JOB_ENDPOINTS: Record<JobKind, string> = { video: 'videos.generations', music: 'music.generations' };
@@ -23,6 +26,16 @@ interface SubmitAnswer {
   body: { text(): Promise<string> };
   answer: JobAnswer;
   upstreamId: string;
+  /** A synchronous upstream's answer: the job's end (see `JobProvider.finished`). */
+  finished?: FinishedJobState;
+}
+
+/** What settling a job at submit needs: where its create call was answered, and the end it answered. */
+interface Settlement {
+  provider: JobProvider;
+  target: JobTarget;
+  state: FinishedJobState;
+  attempts: number;
 }
 
 const NEVER_ABORTED = new AbortController().signal;
@@ -32,7 +45,8 @@ const NEVER_ABORTED = new AbortController().signal;
  * called) → create it upstream through the failover loop of every billed call (`sendWithFailover`: connect errors,
  * timeouts, 429, 5xx and deployment misconfiguration move on to the next deployment; 400-class answers are the
  * client's), with the job runner's providers and HTTP client; a 2xx without a job id fails over like a 5xx → the job is
- * `queued` and the runner polls it.
+ * `queued` and the runner polls it. A synchronous upstream (Lyria) answers the create call with the media themselves:
+ * that job is settled here and the client gets it back already ended (`settleAtSubmit`).
  *
  * The job row exists before the upstream call so a crash in between leaves a trace: the next start finds it still
  * `submitting`, fails it and releases its hold. A submit that fails here ends the job at once, hold released.
@@ -72,11 +86,13 @@ export async function submitJob(deps: JobDeps, principal: Principal, requestId: 
 
   let attempts = 0;
   let current: Deployment | undefined;
+  let target: JobTarget | undefined;
   let started = 0;
+  let settlement: Settlement;
   try {
     const plan = ctx.router.plan(deployments, 0, Date.now());
     if (plan.length === 0) throw gatewayError('no_healthy_deployment');
-    const { res, deployment, reservation } = await sendWithFailover<JobProvider, JobCall, SubmitAnswer>({
+    const { res, deployment, provider, reservation } = await sendWithFailover<JobProvider, JobCall, SubmitAnswer>({
       ctx,
       plan,
       estimate: 0,
@@ -88,7 +104,8 @@ export async function submitJob(deps: JobDeps, principal: Principal, requestId: 
         current = deployment;
       },
       build: ({ deployment, provider, secret }) => {
-        const call = provider.create({ deployment, secret }, kind, request.params, request.image);
+        target = { deployment, secret };
+        const call = provider.create(target, kind, request.params, request.image);
         // Recorded before the call leaves: a crash while it is out leaves the job `submitting` on this deployment.
         deps.repo.attempting(jobId, deployment.id, deployment.name);
         started = performance.now();
@@ -97,13 +114,19 @@ export async function submitJob(deps: JobDeps, principal: Principal, requestId: 
       transport: {
         provider: (deployment) => jobProviderFor(deployment.provider, kind)!,
         // A submit outlives its client: each attempt has its own deadline instead of the call's signal.
-        send: async (call) => {
-          const answer = await deps.http.send(call, AbortSignal.timeout(ctx.config.upstreamHeadersTimeoutMs + ctx.config.upstreamIdleTimeoutMs));
+        // A synchronous upstream's answer carries the media (Lyria: megabytes of WAV per clip), capped like downloads.
+        send: async (call, { provider }) => {
+          const deadline = AbortSignal.timeout(ctx.config.upstreamHeadersTimeoutMs + ctx.config.upstreamIdleTimeoutMs);
+          const answer = await deps.http.send(call, deadline, provider.finished ? MAX_MEDIA_BYTES : undefined);
           return { status: answer.status, headers: answer.headers, body: { text: async () => answer.body.toString('utf8') }, answer, upstreamId: '' };
         },
         // An abort can only be the attempt's own deadline; an answer over the size cap is a broken upstream.
         failure: (err) => (err instanceof JobTransportError ? (err.kind === 'aborted' ? 'timeout' : err.kind === 'too_large' ? 'network' : err.kind) : 'network'),
         accept: (res, { provider }) => {
+          if (provider.finished) {
+            res.finished = provider.finished(answerJson(res.answer));
+            return;
+          }
           try {
             res.upstreamId = provider.created(answerJson(res.answer));
           } catch {
@@ -113,11 +136,16 @@ export async function submitJob(deps: JobDeps, principal: Principal, requestId: 
       },
     });
     ctx.router.finish(reservation, 0, Math.round(performance.now() - started), Date.now());
-    deps.repo.submitted(jobId, { deploymentId: deployment.id, deploymentName: deployment.name, upstreamId: res.upstreamId, nextPollAt: Date.now() + deps.options.pollMs });
-    endAdmission(ctx, admission, null, 0);
-    const job = deps.repo.get(jobId)!;
-    emitJob(deps, job);
-    return job;
+    if (res.finished) {
+      endAdmission(ctx, admission, null, 0);
+      settlement = { provider, target: target!, state: res.finished, attempts };
+    } else {
+      deps.repo.submitted(jobId, { deploymentId: deployment.id, deploymentName: deployment.name, upstreamId: res.upstreamId, nextPollAt: Date.now() + deps.options.pollMs });
+      endAdmission(ctx, admission, null, 0);
+      const job = deps.repo.get(jobId)!;
+      emitJob(deps, job);
+      return job;
+    }
   } catch (err) {
     const error = err instanceof GatewayError ? err : gatewayError('internal_error');
     if (!(err instanceof GatewayError)) ctx.log.error({ err, jobId }, 'job submit failed');
@@ -145,4 +173,55 @@ export async function submitJob(deps: JobDeps, principal: Principal, requestId: 
     emitJob(deps, deps.repo.get(jobId));
     throw error;
   }
+  return settleAtSubmit(deps, jobId, settlement);
+}
+
+/**
+ * Ends a job whose upstream answered its create call with the finished result: stores the media and captures the cost
+ * (each clip at the seconds reported for it, else the requested ones), or releases the hold when nothing was made or
+ * the media cannot be stored. The job goes from `submitting` straight to its end, never queued nor polled; a crash
+ * before it ends leaves it `submitting`, failed with its hold released at the next start.
+ */
+async function settleAtSubmit(deps: JobDeps, jobId: string, { provider, target, state, attempts }: Settlement): Promise<JobRecord> {
+  const job = deps.repo.get(jobId)!;
+  if (state.state === 'failed') {
+    failJob(deps, job, 'generation_failed', state.error, state.upstreamStatus);
+    return deps.repo.get(jobId)!;
+  }
+  let files: JobFile[];
+  try {
+    files = await storeOutputs(deps, provider, target, job, state.outputs, NEVER_ABORTED);
+  } catch (err) {
+    const refused = err instanceof DownloadRefusedError;
+    if (!refused) deps.ctx.log.error({ err, jobId }, 'storing the media of a job failed');
+    failJob(deps, job, 'upstream_error', refused ? `The generated media could not be stored: ${err.message}` : 'The generated media could not be stored.', state.upstreamStatus);
+    return deps.repo.get(jobId)!;
+  }
+  const params = job.params as unknown as JobParams;
+  const price = (job.params.price as MediaPrice | undefined) ?? deps.ctx.live.model(job.model)?.price;
+  const costMicros = price ? jobCostMicros(files.map((f) => ({ seconds: f.seconds })), params.durationSeconds, price) : 0;
+  const finishedAt = Date.now();
+  const ended = deps.repo.end(jobId, {
+    status: 'completed',
+    outputs: files,
+    upstreamStatus: state.upstreamStatus,
+    costMicros,
+    outcome: {
+      status: 'ok',
+      httpStatus: 200,
+      usageSource: state.outputs.every((o) => typeof o.seconds === 'number') ? 'upstream' : 'local',
+      attempts,
+      deploymentId: job.deploymentId,
+      deploymentName: job.deploymentName,
+      latencyMs: finishedAt - job.createdAt,
+      finishedAt,
+    },
+  });
+  if (!ended) await removeFiles(deps, files.map((f) => f.fileId));
+  const record = deps.ctx.store.requests.get(job.requestId);
+  if (record) deps.ctx.events.emit('request', record);
+  const done = deps.repo.get(jobId)!;
+  emitJob(deps, done);
+  deps.ctx.log.info({ job: jobId, reqId: job.requestId, model: job.model, status: done.status, cost_micros: record?.cost_micros }, 'media job finished');
+  return done;
 }

@@ -3,8 +3,9 @@ import type { JobKind } from '../domain/media-jobs.js';
 
 /**
  * The one interface every asynchronous media upstream implements (Azure OpenAI video jobs, Veo long-running
- * operations, OpenAI-compatible music jobs). Like the chat providers these are pure transforms: each method builds an
- * HTTP call or reads an answer; the runner sends the calls, keeps the state and does the billing.
+ * operations, OpenAI-compatible music jobs, and Lyria's synchronous predict call, which ends its job at submit). Like
+ * the chat providers these are pure transforms: each method builds an HTTP call or reads an answer; the runner sends
+ * the calls, keeps the state and does the billing.
  */
 
 /** A fully built upstream call. Unlike chat calls these may be GET or DELETE (polls, downloads, cancels). */
@@ -66,6 +67,9 @@ export type JobState =
   | { state: 'failed'; upstreamStatus: string; error: string }
   | { state: 'cancelled'; upstreamStatus: string };
 
+/** The end of a job as a synchronous upstream answers it. */
+export type FinishedJobState = Extract<JobState, { state: 'completed' | 'failed' }>;
+
 /** An answer the provider cannot read: the runner treats it as a transient upstream fault. */
 export class UpstreamAnswerError extends Error {
   override name = 'UpstreamAnswerError';
@@ -80,6 +84,13 @@ export interface JobProvider {
   create(target: JobTarget, kind: JobKind, params: JobParams, image?: JobImage): JobCall;
   /** The upstream's id (job id, operation name) from its answer to `create`; throws UpstreamAnswerError without one. */
   created(body: unknown): string;
+  /**
+   * Synchronous upstreams only (one call makes the media): reads the answer to `create`, which already is the job's end
+   * — the media inline, or why none was made. Such a job is settled at submit (media stored, cost captured or hold
+   * released) and never polled, so `created`, `poll` and `status` are not used. Throws UpstreamAnswerError when the
+   * answer cannot be read; it is then failed over like a 5xx.
+   */
+  finished?(body: unknown): FinishedJobState;
   /** Builds the call that reads a job's state. */
   poll(target: JobTarget, upstreamId: string): JobCall;
   /** Reads the answer to `poll`; throws UpstreamAnswerError when it cannot. */

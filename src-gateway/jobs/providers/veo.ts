@@ -128,7 +128,7 @@ export const geminiVeoProvider: JobProvider = {
 };
 
 /** `…/v1/projects/{p}/locations/{l}/publishers/google/models/{model}` on the deployment's regional host. */
-function vertexModelUrl({ deployment, secret }: JobTarget): string {
+export function vertexModelUrl({ deployment, secret }: JobTarget): string {
   const { project, location } = vertexTarget(deployment, secret);
   return vertexChatUrl(deployment.endpoint, project ?? '', location, deployment.deployment, false).replace(/:generateContent$/, '');
 }
@@ -153,10 +153,15 @@ export const vertexVeoProvider: JobProvider = {
     // The token goes to the Vertex host and to Cloud Storage (gcsUri results), nowhere else.
     const vertexOrigin = new URL(vertexModelUrl(target)).origin;
     if (!sameOrigin(call.url, vertexOrigin) && !sameOrigin(call.url, GCS_API)) return call;
-    if (!vertexTarget(target.deployment, target.secret).project) {
-      throw new Error('no project: set options.project on the deployment or use a service-account key with project_id');
-    }
-    const token = await vertexAccessToken(target.deployment.id, target.secret);
-    return { ...call, headers: { ...call.headers, authorization: `Bearer ${token}` } };
+    return withVertexToken(call, target);
   },
 };
+
+/** `call` with the deployment's service-account access token; rejects when the deployment names no project. */
+export async function withVertexToken(call: JobCall, target: JobTarget): Promise<JobCall> {
+  if (!vertexTarget(target.deployment, target.secret).project) {
+    throw new Error('no project: set options.project on the deployment or use a service-account key with project_id');
+  }
+  const token = await vertexAccessToken(target.deployment.id, target.secret);
+  return { ...call, headers: { ...call.headers, authorization: `Bearer ${token}` } };
+}
