@@ -1,4 +1,4 @@
-import type { JobEnding, JobRecord } from '../db/jobs-repository.js';
+import type { JobEnding, JobFile, JobRecord } from '../db/jobs-repository.js';
 import { jobCostMicros, pollDelayMs } from '../domain/media-jobs.js';
 import type { MediaPrice } from '../domain/media-pricing.js';
 import { answerJson, JobTransportError } from './http.js';
@@ -123,6 +123,15 @@ async function complete(deps: JobDeps, job: JobRecord, provider: JobProvider, ta
     }
     return retry(deps, job, `download failed: ${err instanceof JobTransportError ? `${err.kind} error` : (err as Error).message}`);
   }
+  await completeJob(deps, job, files, state, 1);
+}
+
+/**
+ * Ends a job with its stored media: captures its cost (each file at the seconds reported for it, else the requested
+ * ones) and releases the rest of the hold, then tells the feeds. When the job had already ended (cancelled, or ended
+ * by another poll, while the media downloaded) the files belong to nothing and are removed. False in that case.
+ */
+export async function completeJob(deps: JobDeps, job: JobRecord, files: JobFile[], state: Extract<JobState, { state: 'completed' }>, attempts: number): Promise<boolean> {
   const params = job.params as unknown as JobParams;
   const price = priceOf(deps, job);
   const cost = price ? jobCostMicros(files.map((f) => ({ seconds: f.seconds })), params.durationSeconds, price) : 0;
@@ -137,16 +146,16 @@ async function complete(deps: JobDeps, job: JobRecord, provider: JobProvider, ta
       httpStatus: 200,
       // Billed on durations the upstream reported, or on the requested ones where it reported none.
       usageSource: state.outputs.every((o) => typeof o.seconds === 'number') ? 'upstream' : 'local',
-      attempts: 1,
+      attempts,
       deploymentId: job.deploymentId,
       deploymentName: job.deploymentName,
       latencyMs: finishedAt - job.createdAt,
       finishedAt,
     },
   });
-  // Cancelled (or ended by another poll) while the media downloaded: the files belong to nothing.
   if (!ended) await removeFiles(deps, files.map((f) => f.fileId));
   else announce(deps, job);
+  return ended;
 }
 
 function nextPoll(deps: JobDeps, attempts: number): number {

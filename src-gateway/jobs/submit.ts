@@ -3,18 +3,17 @@ import { newId } from '../ids.js';
 import type { Deployment } from '../db/deployments-repository.js';
 import type { JobFile, JobRecord } from '../db/jobs-repository.js';
 import { InsufficientBalanceError } from '../db/wallet-repository.js';
-import { jobCostMicros, jobHoldMicros, type JobKind } from '../domain/media-jobs.js';
-import type { MediaPrice } from '../domain/media-pricing.js';
+import { jobHoldMicros, type JobKind } from '../domain/media-jobs.js';
 import type { Principal } from '../pipeline/context.js';
 import { admitKey, assertModelAllowed, endAdmission, refuseShortWallet } from '../pipeline/admission.js';
 import { sendWithFailover } from '../pipeline/failover.js';
 import { answerJson, JobTransportError, MAX_MEDIA_BYTES, type JobAnswer } from './http.js';
 import { jobProviderFor } from './providers/index.js';
 import { emitJob, type JobDeps } from './context.js';
-import { failJob } from './poll.js';
-import { DownloadRefusedError, removeFiles, storeOutputs } from './outputs.js';
+import { completeJob, failJob } from './poll.js';
+import { DownloadRefusedError, storeOutputs } from './outputs.js';
 import type { JobRequest } from './request.js';
-import { UpstreamAnswerError, type FinishedJobState, type JobCall, type JobParams, type JobProvider, type JobTarget } from './types.js';
+import { UpstreamAnswerError, type FinishedJobState, type JobCall, type JobProvider, type JobTarget } from './types.js';
 
 /** The usage endpoint of each job kind. */
 export const JOB_ENDPOINTS: Record<JobKind, string> = { video: 'videos.generations', music: 'music.generations' };
@@ -197,31 +196,6 @@ async function settleAtSubmit(deps: JobDeps, jobId: string, { provider, target, 
     failJob(deps, job, 'upstream_error', refused ? `The generated media could not be stored: ${err.message}` : 'The generated media could not be stored.', state.upstreamStatus);
     return deps.repo.get(jobId)!;
   }
-  const params = job.params as unknown as JobParams;
-  const price = (job.params.price as MediaPrice | undefined) ?? deps.ctx.live.model(job.model)?.price;
-  const costMicros = price ? jobCostMicros(files.map((f) => ({ seconds: f.seconds })), params.durationSeconds, price) : 0;
-  const finishedAt = Date.now();
-  const ended = deps.repo.end(jobId, {
-    status: 'completed',
-    outputs: files,
-    upstreamStatus: state.upstreamStatus,
-    costMicros,
-    outcome: {
-      status: 'ok',
-      httpStatus: 200,
-      usageSource: state.outputs.every((o) => typeof o.seconds === 'number') ? 'upstream' : 'local',
-      attempts,
-      deploymentId: job.deploymentId,
-      deploymentName: job.deploymentName,
-      latencyMs: finishedAt - job.createdAt,
-      finishedAt,
-    },
-  });
-  if (!ended) await removeFiles(deps, files.map((f) => f.fileId));
-  const record = deps.ctx.store.requests.get(job.requestId);
-  if (record) deps.ctx.events.emit('request', record);
-  const done = deps.repo.get(jobId)!;
-  emitJob(deps, done);
-  deps.ctx.log.info({ job: jobId, reqId: job.requestId, model: job.model, status: done.status, cost_micros: record?.cost_micros }, 'media job finished');
-  return done;
+  await completeJob(deps, job, files, state, attempts);
+  return deps.repo.get(jobId)!;
 }
