@@ -13,6 +13,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { readText } from './http-body.js';
 
 export interface AnthropicFakeOptions {
   /** Secret expected in `x-api-key`. Default `'anthropic-secret-1'`. */
@@ -121,14 +122,6 @@ function validate(body: any): string | null {
   return null;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 function sendJson(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
@@ -177,7 +170,7 @@ export async function startAnthropicFake(initial: AnthropicFakeOptions = {}): Pr
       controller.abort();
       if (!res.writableEnded && streaming && !selfDestroyed && !closing) fake.aborted++;
     });
-    const raw = await readBody(req);
+    const raw = await readText(req);
     let body: any = raw;
     try {
       body = JSON.parse(raw);

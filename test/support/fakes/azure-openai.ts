@@ -16,6 +16,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { handleMediaRequest, matchMediaRoute, type MediaFakeReply } from './azure-openai-media.js';
 import type { FormPart } from './media-bytes.js';
+import { readText } from './http-body.js';
 
 /** Behaviour knobs; every field may be changed between requests with `setOptions`. */
 export interface AzureFakeOptions {
@@ -192,14 +193,6 @@ function isAuthorized(req: IncomingMessage, route: Route, apiKey: string): boole
   return route.kind === 'v1' && req.headers.authorization === `Bearer ${apiKey}`;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 /** Sleeps unless the request is aborted first; returns false if it was. */
 async function wait(ms: number, signal: AbortSignal): Promise<boolean> {
@@ -293,7 +286,7 @@ export async function startAzureFake(opts: AzureFakeOptions = {}): Promise<Azure
     const media = matchMediaRoute(req.method ?? '', url.pathname);
     const authorized = media?.kind === 'blob' || (media !== null && isAuthorized(req, media, options.apiKey));
     if (media) return handleMediaRequest(req, res, media, { options, signal, requests: fake.requests, authorized, sendJson, errorBody: (s) => defaultErrorBody(s, undefined, undefined), markStream: () => void (isStream = true) });
-    const raw = await readBody(req);
+    const raw = await readText(req);
     let body: any = raw;
     let parsed = false;
     try {

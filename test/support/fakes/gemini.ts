@@ -17,6 +17,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { createVerify, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { readText } from './http-body.js';
 
 export interface GeminiFakeOptions {
   /** Key expected on the Gemini API surface. Default `'gemini-key-1'`. */
@@ -95,14 +96,6 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 async function wait(ms: number, signal: AbortSignal): Promise<boolean> {
   if (signal.aborted) return false;
@@ -182,7 +175,7 @@ export async function startGeminiFake(initial: GeminiFakeOptions = {}): Promise<
       if (!res.writableEnded && streaming && !selfDestroyed && !closing) fake.aborted++;
     });
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const raw = await readBody(req);
+    const raw = await readText(req);
     if (req.method === 'POST' && url.pathname === '/token') return handleToken(req, res, raw);
 
     const gemini = GEMINI_ROUTE.exec(url.pathname);

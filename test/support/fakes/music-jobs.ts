@@ -15,6 +15,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { makeWav } from './media-bytes.js';
+import { readText } from './http-body.js';
 
 export interface MusicJobPlan {
   /** Fail the job with this message at the end. */
@@ -76,14 +77,6 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
 }
 
-function readText(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 /** Starts the fake on a free loopback port. */
 export async function startMusicFake(initial: MusicFakeOptions = {}): Promise<MusicFake> {
