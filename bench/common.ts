@@ -2,7 +2,8 @@
 
 export type ChildMessage =
   | { type: 'ready'; url: string; [k: string]: unknown }
-  | { type: 'stats'; [k: string]: unknown };
+  | { type: 'stats'; [k: string]: unknown }
+  | { type: 'stages'; on: boolean; [k: string]: unknown };
 
 /** Sends a message to the parent over the fork IPC channel (or prints it when run by hand). */
 export function tell(message: ChildMessage): void {

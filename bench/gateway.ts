@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import diagnostics from 'node:diagnostics_channel';
 import { createGateway } from '../src-gateway/server.js';
+import { CHAT_CHANNEL, type ChatMilestoneEvent } from '../src-gateway/tracing.js';
 import { arg, onStop, serveStats, tell } from './common.js';
 
 const upstream = arg('upstream')!;
@@ -54,35 +55,44 @@ function stats() {
 }
 
 /**
- * `--stages`: where a gateway call spends its time, from Node's and undici's diagnostics channels (no gateway change).
- * Meaningful at concurrency 1 only (events are paired in order). Reported in the stats as median µs per stage.
+ * Stages of sequential calls: where the time to a streamed call's first event goes, from Node's
+ * `http.server.request.start`, the gateway's `omixa:chat` milestones and undici's request channels. Collected only
+ * between IPC `{type:'stages', on:true}` and `{type:'stages', on:false}` (the latter answers the medians in µs), so the
+ * throughput runs pay nothing. Meaningful at concurrency 1 only: events are paired with the call that started last.
  */
-const stages = { in: [] as number[], wait: [] as number[], body: [] as number[], out: [] as number[] };
-if (process.argv.includes('--stages')) {
-  let t0 = 0, t1 = 0, t2 = 0, t3 = 0;
-  const now = () => performance.now() * 1000;
-  diagnostics.subscribe('http.server.request.start', () => (t0 = now()));
-  diagnostics.subscribe('undici:request:create', () => (t1 = now()));
-  diagnostics.subscribe('undici:request:headers', () => (t2 = now()));
-  diagnostics.subscribe('undici:request:trailers', () => (t3 = now()));
-  diagnostics.subscribe('http.server.response.finish', () => {
-    if (t0 && t1 > t0 && t2 > t1 && t3 >= t2) {
-      stages.in.push(t1 - t0);
-      stages.wait.push(t2 - t1);
-      stages.body.push(t3 - t2);
-      stages.out.push(now() - t3);
-    }
-    t0 = t1 = t2 = t3 = 0;
-  });
-}
-const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[xs.length >> 1]! : NaN);
-const stageStats = () => {
-  const out = { n: stages.in.length, inUs: median(stages.in), upstreamWaitUs: median(stages.wait), upstreamBodyUs: median(stages.body), outUs: median(stages.out) };
-  for (const xs of Object.values(stages)) xs.length = 0;
-  return out;
+const STAGES = [
+  ['validated', 'start', 'validated'],
+  ['held', 'validated', 'held'],
+  ['dispatched', 'held', 'create'],
+  ['upstream', 'create', 'headers'],
+  ['written', 'headers', 'streaming'],
+] as const;
+type Mark = 'start' | 'validated' | 'held' | 'create' | 'headers' | 'streaming';
+let calls: Partial<Record<Mark, number>>[] = [];
+let current: Partial<Record<Mark, number>> = {};
+const onStart = () => calls.push((current = { start: performance.now() }));
+const onMilestone = (message: unknown) => {
+  const { milestone, at } = message as ChatMilestoneEvent;
+  current[milestone] ??= at;
 };
+const onCreate = () => (current.create ??= performance.now());
+const onHeaders = () => (current.headers ??= performance.now());
+const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[xs.length >> 1]! : NaN);
+process.on('message', (m: any) => {
+  if (m?.type !== 'stages') return;
+  const channels = [['http.server.request.start', onStart], [CHAT_CHANNEL, onMilestone], ['undici:request:create', onCreate], ['undici:request:headers', onHeaders]] as const;
+  if (m.on) {
+    calls = [];
+    for (const [name, fn] of channels) diagnostics.subscribe(name, fn);
+    return tell({ type: 'stages', on: true });
+  }
+  for (const [name, fn] of channels) diagnostics.unsubscribe(name, fn);
+  const complete = calls.filter((c) => STAGES.every(([, from, to]) => c[from] !== undefined && c[to] !== undefined));
+  const medians = Object.fromEntries(STAGES.map(([name, from, to]) => [name, median(complete.map((c) => (c[to]! - c[from]!) * 1000))]));
+  tell({ type: 'stages', on: false, n: complete.length, ...medians, ownUs: median(complete.map((c) => (c.create! - c.start! + (c.streaming! - c.headers!)) * 1000)) });
+});
 
-serveStats(() => ({ ...stats(), stages: stageStats() }));
+serveStats(stats);
 onStop(async () => {
   await gateway.stop(2000);
   fs.rmSync(dataDir, { recursive: true, force: true });

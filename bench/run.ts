@@ -5,7 +5,9 @@
  * on). This process is the load generator. For each target it measures:
  *   - non-streamed chat completions under autocannon at c=1, c=32 and c=128 (req/s, p50, p99, non-2xx);
  *   - streamed chat completions, sequential and concurrent, with upstream events `--chunk-delay` ms apart:
- *     time to first body byte, time to the first `data:` event, and the spread between first and last event.
+ *     time to first body byte, time to the first `data:` event, and the spread between first and last event;
+ *     for the gateway's sequential streams also where its time to the first event goes, stage by stage (from Node's
+ *     and undici's diagnostics channels and the gateway's `omixa:chat` milestones, collected only during those streams).
  * It then checks that the gateway billed every call, and writes bench/RESULTS.md.
  *
  * Options:
@@ -305,14 +307,28 @@ function streamStats(mode: string, samples: StreamSample[]): StreamStats {
   };
 }
 
-async function streaming(target: Target): Promise<{ seq: StreamStats; conc: StreamStats }> {
+/** Medians (µs) of the gateway's stages over the sequential streams (see bench/gateway.ts). */
+interface StageStats {
+  n: number;
+  validated: number;
+  held: number;
+  dispatched: number;
+  upstream: number;
+  written: number;
+  ownUs: number;
+}
+
+async function streaming(target: Target): Promise<{ seq: StreamStats; conc: StreamStats; stages?: StageStats }> {
   for (let i = 0; i < 5; i++) await oneStream(target); // warm-up: connections, JIT
+  const staged = target.name === 'gateway';
+  if (staged) await target.server.request({ type: 'stages', on: true }, 'stages');
   const seq: StreamSample[] = [];
   for (let i = 0; i < SEQ_STREAMS; i++) seq.push(await oneStream(target));
+  const stages = staged ? await target.server.request<StageStats>({ type: 'stages', on: false }, 'stages') : undefined;
   const conc: StreamSample[] = [];
   for (let r = 0; r < CONC_ROUNDS; r++) conc.push(...(await Promise.all(Array.from({ length: CONC_STREAMS }, () => oneStream(target)))));
   okSent[target.name] += 5 + seq.length + conc.length;
-  return { seq: streamStats('sequential', seq), conc: streamStats(`${CONC_STREAMS} concurrent ×${CONC_ROUNDS}`, conc) };
+  return { seq: streamStats('sequential', seq), conc: streamStats(`${CONC_STREAMS} concurrent ×${CONC_ROUNDS}`, conc), stages };
 }
 
 // ---------------------------------------------------------------- machine load
@@ -375,7 +391,7 @@ interface TargetResult {
   c128: LoadResult;
   /** c=32 with the long conversation body (not run against the upstream directly). */
   convo?: LoadResult;
-  stream: { seq: StreamStats; conc: StreamStats };
+  stream: { seq: StreamStats; conc: StreamStats; stages?: StageStats };
 }
 
 const log = (...args: unknown[]) => console.log(`[bench ${((performance.now() - t0) / 1000).toFixed(1)}s]`, ...args);
@@ -593,6 +609,22 @@ function renderReport(results: TargetResult[], billing: BillingCheck | undefined
       const ref = direct?.stream[key];
       lines.push(row([r.target.label, `${s.mode} (${s.n})`, s.failed, s.events, fmt(s.ttfbP50), fmt(s.ttfbP99), fmt(s.firstDataP50), fmt(s.firstDataP99), fmt(s.spreadMean, 1), ref ? pct(s.spreadMean, ref.spreadMean) : '']));
     }
+  }
+
+  const staged = gw?.stream.stages;
+  if (staged && staged.n > 0) {
+    lines.push('', `### Where the gateway's time to the first streamed event goes (sequential streams, medians of ${staged.n} calls)`, '');
+    lines.push(row(['stage', 'µs']));
+    lines.push(row(['---', '---:']));
+    const stageRows: [string, number][] = [
+      ['request headers parsed → body read, key checked, body validated', staged.validated],
+      ['→ model, estimate, key windows, hold committed', staged.held],
+      ['→ routed, upstream call built and dispatched', staged.dispatched],
+      ['upstream round trip, to its response headers (not the gateway\'s)', staged.upstream],
+      ['→ first upstream read written to the client', staged.written],
+      ["the gateway's own time (all but the upstream round trip)", staged.ownUs],
+    ];
+    for (const [label, us] of stageRows) lines.push(row([label, fmt(us, 0)]));
   }
 
   if (routing) {

@@ -20,6 +20,7 @@ import type { PipelineContext, Principal } from './context.js';
 import type { Admission } from '../domain/windows.js';
 import { admitKey, assertModelAllowed, endAdmission, refuseShortWallet, usageRecord } from './admission.js';
 import type { Reservation } from '../domain/routing.js';
+import { chatMilestone } from '../tracing.js';
 
 /** Output cap used for the hold when neither the request nor the catalog gives one. */
 const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
@@ -115,6 +116,7 @@ export async function handleChat(
   request: ChatRequest,
   createStreamWriter: StreamWriterFactory = createSseWriter,
 ): Promise<void> {
+  chatMilestone(req.id, 'validated');
   const model = ctx.live.model(request.model);
   const deployments = ctx.live.deploymentsFor(request.model).filter((d) => d.enabled && providerFor(d.provider)?.chatCompletions);
   if (!model || model.modality !== 'chat' || deployments.length === 0) {
@@ -150,6 +152,7 @@ export async function handleChat(
     if (!(err instanceof InsufficientBalanceError)) throw err;
     await refuseShortWallet(ctx, newRequest, admission);
   }
+  chatMilestone(req.id, 'held');
 
   const call = new ChatCall(ctx, req.id, request, model, promptEstimate, inbound, createStreamWriter);
   call.admission = admission;
@@ -241,6 +244,7 @@ async function forwardStream(call: ChatCall, res: UpstreamResponse, reply: Fasti
   let producedText = '';
   let usage: TokenUsage | undefined;
   let ttftMs: number | null = null;
+  let firstRead = true;
   let done = false;
   let upstreamFailure: unknown;
 
@@ -289,6 +293,10 @@ async function forwardStream(call: ChatCall, res: UpstreamResponse, reply: Fasti
             else translateEvent(event);
           }
         });
+        if (firstRead) {
+          firstRead = false;
+          chatMilestone(call.id, 'streaming');
+        }
         if (writer.closed) break;
         await writer.drain();
       }
