@@ -1,4 +1,6 @@
+import diagnostics from 'node:diagnostics_channel';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CHAT_CHANNEL, type ChatMilestoneEvent } from '../../src-gateway/tracing.js';
 import { startAzureFake, type AzureFake } from '../support/fakes/azure-openai.js';
 import { startAzureGateway } from '../support/funded-gateway.js';
 import type { TestGateway } from '../support/gateway.js';
@@ -43,6 +45,25 @@ describe('chat completions through an Azure deployment', () => {
     const hold = ledger.data.find((t) => t.request_id === requestId && t.type === 'hold')!.amount_micros;
     const release = ledger.data.find((t) => t.request_id === requestId && t.type === 'release')!.amount_micros;
     expect(hold - release).toBe(435);
+  });
+
+  it('publishes a streamed call\'s milestones, in order, on the omixa:chat diagnostics channel', async () => {
+    fake.setOptions({ reply: () => ({ content: 'a b c' }) });
+    const events: ChatMilestoneEvent[] = [];
+    const listen = (message: unknown) => events.push(message as ChatMilestoneEvent);
+    diagnostics.subscribe(CHAT_CHANNEL, listen);
+    try {
+      const { data: stream, response } = await gw.openai(key).chat.completions
+        .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], stream: true })
+        .withResponse();
+      for await (const _chunk of stream);
+      const mine = events.filter((e) => e.reqId === response.headers.get('x-omixa-request-id'));
+      expect(mine.map((e) => e.milestone)).toEqual(['validated', 'held', 'streaming']);
+      expect(mine[0]!.at).toBeLessThan(mine[1]!.at);
+      expect(mine[1]!.at).toBeLessThan(mine[2]!.at);
+    } finally {
+      diagnostics.unsubscribe(CHAT_CHANNEL, listen);
+    }
   });
 
   it('sends the deployment secret upstream and never the client key', async () => {
