@@ -121,6 +121,10 @@ export function createJobRunner(ctx: PipelineContext, media: MediaStore, env: No
       baseUrl = url;
       for (const job of leftSubmitting) {
         failJob(deps, job, 'interrupted', 'The gateway stopped before the upstream accepted the job.');
+        // A provider that answers its create call with the media (Lyria) may have stored some before the crash: a
+        // failed job owns no files.
+        const orphans = repo.fileIdsOfRequest(job.requestId);
+        if (orphans.length > 0) void removeFiles(deps, orphans).catch((err: unknown) => ctx.log.error({ err, job: job.id }, 'removing the media of an interrupted job failed'));
       }
       if (leftSubmitting.length > 0) ctx.log.warn({ failed: leftSubmitting.length }, 'failed the media jobs a crash left mid-submit; their holds are released');
       leftSubmitting = [];

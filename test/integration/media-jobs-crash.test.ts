@@ -30,6 +30,8 @@ describe('media jobs across a crash of the gateway process', () => {
   let client: OpenAI;
   let running: JobView;
   let stuckRequestId: string;
+  // A file stored under the mid-submit job's request before the crash (a provider whose create answer is the media).
+  const orphanId = 'file_OrphanOfACrashedSubmit';
 
   async function admin<T = any>(method: string, urlPath: string, body?: unknown): Promise<T> {
     const res = await fetch(`${server!.url}${urlPath}`, {
@@ -101,6 +103,17 @@ describe('media jobs across a crash of the gateway process', () => {
     } finally {
       db.close();
     }
+
+    // Plant what a crash between storing a job's media and ending the job leaves behind.
+    fs.writeFileSync(path.join(dataDir, 'media', orphanId), 'RIFF....WAVEfmt ');
+    const writable = new Database(path.join(dataDir, 'omixa.db'), { fileMustExist: true });
+    try {
+      writable
+        .prepare('INSERT INTO media_files (id, account_id, request_id, content_type, size_bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(orphanId, accountId, stuckRequestId, 'audio/wav', 16, Date.now());
+    } finally {
+      writable.close();
+    }
   }, 120_000);
 
   it('restarts: fails the job that never got an upstream id, resumes the running one and bills it exactly once', async () => {
@@ -115,6 +128,9 @@ describe('media jobs across a crash of the gateway process', () => {
     expect(stuck).toHaveLength(1);
     expect(stuck[0]).toMatchObject({ request_id: stuckRequestId, error: { code: 'interrupted' }, hold_micros: 200_000, cost_micros: 0 });
     expect(await admin('GET', `/admin/api/usage/requests/${stuckRequestId}`)).toMatchObject({ status: 'error', error_code: 'interrupted', cost_micros: 0 });
+    // The failed job owns no files: what it stored before the crash is removed, bytes and row.
+    await expect.poll(() => fs.existsSync(path.join(dataDir, 'media', orphanId)), { timeout: 5_000 }).toBe(false);
+    expect((await fetch(`${server.url}/files/${orphanId}`)).status).toBe(404);
 
     // The job was still running upstream when this gateway came up: the new process polls it through to the end.
     expect(upstreamJob.createdAt + 4 * STEP_MS).toBeGreaterThan(Date.now());
