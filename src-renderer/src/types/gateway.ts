@@ -8,10 +8,15 @@ export type { UsageRecord, RollupRow } from '../../../src-gateway/db/requests-re
 export type { LedgerEntry } from '../../../src-gateway/db/wallet-repository';
 export type { DeploymentHealth } from '../../../src-gateway/domain/routing';
 export type { Ticket, TicketMessage } from '../../../src-gateway/db/tickets-repository';
+export type { ClientKeyRecord as ClientKey } from '../../../src-gateway/db/keys-repository';
 import type { UsageRecord } from '../../../src-gateway/db/requests-repository';
 import type { LedgerEntry } from '../../../src-gateway/db/wallet-repository';
 import type { DeploymentHealth } from '../../../src-gateway/domain/routing';
 import type { Ticket } from '../../../src-gateway/db/tickets-repository';
+import type { DeploymentView } from '../../../src-gateway/control-plane';
+
+/** A deployment as `/admin/api/deployments` lists it (the secret only as a masked hint), with its live health. */
+export type Deployment = DeploymentView & { health?: DeploymentHealth };
 
 export interface Wallet {
   account: string;
@@ -59,46 +64,6 @@ export interface HealthRow extends DeploymentHealth {
   model: string;
   enabled: boolean;
   limits: { rpm: number; tpm: number; hourly_tokens: number };
-}
-
-/** A deployment as `/admin/api/deployments` lists it (the secret only as a masked hint). */
-export interface Deployment {
-  id: string;
-  name: string;
-  provider: string;
-  model: string;
-  endpoint: string;
-  deployment: string;
-  apiVersion: string | null;
-  region: string | null;
-  rpm: number;
-  tpm: number;
-  hourlyTokens: number;
-  weight: number;
-  priority: number;
-  fastMode: boolean;
-  enabled: boolean;
-  secretHint?: string | null;
-  secret?: string | null;
-  options?: Record<string, unknown>;
-  createdAt: number;
-  updatedAt: number;
-  health?: DeploymentHealth;
-}
-
-/** A client key as listed (never the key itself). */
-export interface ClientKey {
-  id: string;
-  accountId: string;
-  name: string;
-  prefix: string;
-  rpm: number | null;
-  tpm: number | null;
-  models: string[] | null;
-  requireSignature: boolean;
-  createdAt: number;
-  revokedAt: number | null;
-  lastUsedAt: number | null;
 }
 
 /** `/admin/api/tickets/:id`: the ticket plus each linked request's full record. */
