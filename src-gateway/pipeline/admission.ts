@@ -1,5 +1,6 @@
 import { gatewayError } from '../errors.js';
 import type { NewRequest, RequestOutcome, UsageRecord } from '../db/requests-repository.js';
+import { InsufficientBalanceError } from '../db/wallet-repository.js';
 import type { Admission } from '../domain/windows.js';
 import type { PipelineContext, Principal } from './context.js';
 
@@ -33,6 +34,14 @@ export async function refuseShortWallet(ctx: PipelineContext, request: NewReques
   if (admission) ctx.limiter.cancel(admission, Date.now());
   await ctx.store.billing.recordRefusedBatched(request, { status: 'error', httpStatus: 402, errorCode: 'insufficient_balance', finishedAt: Date.now() });
   throw gatewayError('insufficient_balance');
+}
+
+/** Opens the call's hold (its pending usage row); when the wallet is short, refuses it as `refuseShortWallet` does. */
+export function holdOrRefuse(ctx: PipelineContext, request: NewRequest, admission: Admission | undefined): Promise<void> {
+  return ctx.store.billing.openBatched(request).catch((err: unknown) => {
+    if (!(err instanceof InsufficientBalanceError)) throw err;
+    return refuseShortWallet(ctx, request, admission);
+  });
 }
 
 /** Ends a key admission: a call the gateway refused itself does not count; others count the tokens they used. */

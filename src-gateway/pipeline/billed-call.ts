@@ -3,7 +3,6 @@ import { gatewayError, GatewayError } from '../errors.js';
 import type { Modality, ModelRecord } from '../db/catalog-repository.js';
 import type { Deployment } from '../db/deployments-repository.js';
 import type { NewRequest, RequestOutcome } from '../db/requests-repository.js';
-import { InsufficientBalanceError } from '../db/wallet-repository.js';
 import { mediaCostMicros, type MediaUsage } from '../domain/media-pricing.js';
 import type { Admission } from '../domain/windows.js';
 import { providerFor } from '../providers/index.js';
@@ -11,7 +10,7 @@ import { classifyTransportError, type UpstreamResponse } from '../providers/http
 import { sendWithFailover } from './failover.js';
 import type { Endpoint, Provider, UpstreamCall } from '../providers/types.js';
 import type { PipelineContext, Principal } from './context.js';
-import { admitKey, assertModelAllowed, endAdmission, refuseShortWallet, usageRecord } from './admission.js';
+import { admitKey, assertModelAllowed, endAdmission, holdOrRefuse, usageRecord } from './admission.js';
 
 /** The non-chat endpoints, each with the provider method that builds its upstream call. */
 export const MEDIA_BUILDERS = {
@@ -87,12 +86,7 @@ export async function runBilledCall(ctx: PipelineContext, principal: Principal, 
     holdMicros: spec.hold(model),
     createdAt: Date.now(),
   };
-  try {
-    await ctx.store.billing.openBatched(newRequest);
-  } catch (err) {
-    if (!(err instanceof InsufficientBalanceError)) throw err;
-    await refuseShortWallet(ctx, newRequest, admission);
-  }
+  await holdOrRefuse(ctx, newRequest, admission);
 
   const run = new MediaRun(ctx, newRequest, model, spec, admission);
   reply.raw.on('close', () => {

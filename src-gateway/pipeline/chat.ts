@@ -6,7 +6,6 @@ import type { Provider } from '../providers/types.js';
 import type { SseEvent } from '../streaming/sse-decoder.js';
 import { estimateChatPromptTokens, countTextTokens } from '../domain/token-estimate.js';
 import { tokenCostMicros, tokenHoldMicros, type TokenUsage } from '../domain/pricing.js';
-import { InsufficientBalanceError } from '../db/wallet-repository.js';
 import type { NewRequest, RequestOutcome } from '../db/requests-repository.js';
 import type { Deployment } from '../db/deployments-repository.js';
 import type { ModelRecord } from '../db/catalog-repository.js';
@@ -18,7 +17,7 @@ import { createSseWriter } from '../streaming/sse-writer.js';
 import type { StreamWriterFactory } from '../streaming/stream-writer.js';
 import type { PipelineContext, Principal } from './context.js';
 import type { Admission } from '../domain/windows.js';
-import { admitKey, assertModelAllowed, endAdmission, refuseShortWallet, usageRecord } from './admission.js';
+import { admitKey, assertModelAllowed, endAdmission, holdOrRefuse, usageRecord } from './admission.js';
 import type { Reservation } from '../domain/routing.js';
 import { chatMilestone } from '../tracing.js';
 
@@ -146,12 +145,7 @@ export async function handleChat(
     holdMicros,
     createdAt: Date.now(),
   };
-  try {
-    await ctx.store.billing.openBatched(newRequest);
-  } catch (err) {
-    if (!(err instanceof InsufficientBalanceError)) throw err;
-    await refuseShortWallet(ctx, newRequest, admission);
-  }
+  await holdOrRefuse(ctx, newRequest, admission);
   chatMilestone(req.id, 'held');
 
   const call = new ChatCall(ctx, req.id, request, model, promptEstimate, inbound, createStreamWriter);
