@@ -16,7 +16,8 @@ export interface MediaFile {
   createdAt: number;
 }
 
-interface MediaRow {
+/** A `media_files` row. */
+export interface MediaRow {
   id: string;
   account_id: string;
   request_id: string | null;

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { gatewayError } from '../errors.js';
 import type { PipelineContext } from '../pipeline/context.js';
+import type { MediaRow } from '../media/store.js';
 import { clampLimit, decodeCursor, toPage } from '../db/pagination.js';
 import { listOrBadCursor } from './client-routes.js';
 import { parseLimit } from './query.js';
@@ -11,14 +12,9 @@ export interface AdminUiRouteOptions {
   requireAdmin: (req: FastifyRequest) => void;
 }
 
-interface MediaListRow {
+/** A media row with its place in the list and the request that made it. */
+interface MediaListRow extends MediaRow {
   seq: number;
-  id: string;
-  account_id: string;
-  request_id: string | null;
-  content_type: string;
-  size_bytes: number;
-  created_at: number;
   model: string | null;
   endpoint: string | null;
 }
