@@ -19,6 +19,7 @@
  *   --wait-quiet S     first wait up to S seconds for other processes to use < 25 % of the machine (default 0)
  *   --no-write         do not (re)write bench/RESULTS.md
  *   --routing-deployments N   deployments of the one model in the routing-overhead run (default 50; 0 skips it)
+ *   --stream-only      quick TTFB check: a short c=8 warm-up, then only the streamed runs; prints, never writes
  *
  * Routing overhead (issue #3, with the gateway target): a second gateway with N deployments of the same model (same
  * upstream fake, different names and vault secrets) against the single-deployment gateway, non-streamed at c=32,
@@ -61,6 +62,7 @@ const NOTES_MARKER = '<!-- notes: everything below is kept when run.ts rewrites 
 const WAIT_QUIET_S = Number(opt('wait-quiet', '0'));
 const ROUTING_DEPLOYMENTS = Number(opt('routing-deployments', '50'));
 const ROUTING_ROUNDS = 2;
+const STREAM_ONLY = flag('stream-only');
 
 type TargetName = 'direct' | 'plain' | 'gateway' | 'gatewayMany';
 
@@ -463,6 +465,18 @@ try {
     return total;
   };
   const load0 = { wall: performance.now(), own: await ownCpu(), machine: machineBusyUs(), loadAvg: os.loadavg()[0]! };
+
+  if (STREAM_ONLY) {
+    for (const target of targets) {
+      await cannon(target, 8, 2); // JIT warm-up, as the throughput runs give the full bench
+      const stream = await streaming(target);
+      log(`${target.label}: stream ttfb p50 ${fmt(stream.seq.ttfbP50)} ms, first data p50 ${fmt(stream.seq.firstDataP50)} ms (p99 ${fmt(stream.seq.firstDataP99)}), concurrent ${fmt(stream.conc.firstDataP50)} ms`);
+      if (stream.stages) log(`${target.label}: stages (µs) ${JSON.stringify(stream.stages)}`);
+    }
+    await stopAll();
+    streamAgent.destroy();
+    process.exit(0);
+  }
 
   const results: TargetResult[] = [];
   for (const target of targets) {

@@ -145,9 +145,10 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   registerErrorHandling(app);
 
   const hosts = allowedHostNames(config.host, config.allowedHosts);
-  app.addHook('onRequest', async (req, reply) => {
+  // A callback hook, not an async one: it runs on every request, and a promise per request is measurable there.
+  app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-omixa-request-id', req.id);
-    if (!isAllowedHost(req.headers.host, hosts)) throw gatewayError('invalid_host');
+    if (!isAllowedHost(req.headers.host, hosts)) return done(gatewayError('invalid_host'));
     const origin = req.headers.origin;
     // The desktop window (app://omixa) and the renderer dev server are the only foreign origins allowed to call.
     if (origin && CORS_ORIGINS.has(origin)) {
@@ -155,6 +156,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       // the admin event feed) and write their own.
       reply.raw.setHeader('access-control-allow-origin', origin).setHeader('vary', 'Origin').setHeader('access-control-expose-headers', 'x-omixa-request-id');
     }
+    done();
   });
   app.options('/*', async (req, reply) => {
     const origin = req.headers.origin;

@@ -278,34 +278,59 @@ async function forwardStream(call: ChatCall, res: UpstreamResponse, reply: Fasti
   };
   const translateEvent = (event: SseEvent): void => writeChunks(mapper.map(event));
 
-  const finished = (async () => {
-    try {
-      for await (const chunk of res.body) {
+  // Read with 'data' events rather than an async iterator: each upstream read is forwarded in the turn it arrives,
+  // without the iterator's promise per chunk (the first event's latency is what a streaming client waits for).
+  const body = res.body;
+  const finished = new Promise<void>((resolve) => {
+    let settled = false;
+    const settle = (err?: unknown): void => {
+      if (settled) return;
+      settled = true;
+      body.off('data', onData);
+      if (err !== undefined && !call.clientGone) upstreamFailure = err;
+      resolve();
+    };
+    const onData = (chunk: Buffer): void => {
+      try {
         writer.batch(() => {
-          for (const event of decoder.push(chunk as Buffer)) {
+          for (const event of decoder.push(chunk)) {
             if (passthrough) passEvent(event.text, event.data);
             else translateEvent(event);
           }
         });
-        if (firstRead) {
-          firstRead = false;
-          chatMilestone(call.id, 'streaming');
+      } catch (err) {
+        return settle(err);
+      }
+      if (firstRead) {
+        firstRead = false;
+        chatMilestone(call.id, 'streaming');
+      }
+      if (writer.closed) return settle();
+      if (writer.wantsDrain && !body.isPaused()) {
+        body.pause();
+        void writer.drain().then(() => body.resume());
+      }
+    };
+    body.on('data', onData);
+    body.once('end', () => {
+      try {
+        for (const event of decoder.end()) {
+          if (passthrough) passEvent(event.text, event.data);
+          else translateEvent(event);
         }
-        if (writer.closed) break;
-        await writer.drain();
+        if (!passthrough) {
+          writeChunks(mapper.end());
+          done = mapper.complete;
+        }
+        settle();
+      } catch (err) {
+        settle(err);
       }
-      for (const event of decoder.end()) {
-        if (passthrough) passEvent(event.text, event.data);
-        else translateEvent(event);
-      }
-      if (!passthrough) {
-        writeChunks(mapper.end());
-        done = mapper.complete;
-      }
-    } catch (err) {
-      if (!call.clientGone) upstreamFailure = err;
-    }
-  })();
+    });
+    body.once('error', (err) => settle(err));
+    // Destroyed without an error or an end: the stream is incomplete unless its last event came.
+    body.once('close', () => settle());
+  });
   ctx.inFlight.add(finished);
   try {
     await finished;

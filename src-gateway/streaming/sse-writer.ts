@@ -28,8 +28,8 @@ function paddingComment(bytes: number): Buffer {
 /**
  * Writes an SSE response: headers, the padding comment, events as they come, comment heartbeats whenever the stream
  * has been silent for `heartbeatMs`. Never holds an event back: the events of one upstream read leave in one socket
- * write (`batch`), and the headers and padding leave in the event-loop turn that opened the stream, together with
- * whatever events that turn already has.
+ * write (`batch`), and the headers and padding leave with the first of them (or at the end of the turn that opened
+ * the stream, when no event came in it).
  */
 export class SseWriter extends ResponseStreamWriter {
   constructor(

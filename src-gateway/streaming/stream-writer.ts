@@ -17,6 +17,8 @@ export interface StreamWriter {
   writeEvent(text: string): boolean;
   /** Writes one event that carries only `data`. False when the socket wants a drain. */
   writeData(data: string): boolean;
+  /** True when the socket's buffer is full: wait for `drain()` before writing more. */
+  readonly wantsDrain: boolean;
   /** Waits until the socket accepts more, or the client leaves. */
   drain(): Promise<void>;
   /** Closes the body (with whatever the framing needs last) and ends the response; safe to call twice. */
@@ -35,9 +37,9 @@ export interface StreamWriterOptions {
 export type StreamWriterFactory = (res: ServerResponse, options: StreamWriterOptions) => StreamWriter;
 
 /**
- * The response lifecycle every framing shares: headers and the opening bytes leave in the event-loop turn that opened
- * the stream, together with whatever events that turn already has; the events of one upstream read leave in one socket
- * write (`batch`); a keep-alive the client's parser skips is written whenever the stream has been silent for
+ * The response lifecycle every framing shares: headers and the opening bytes leave with the first batch of events, or
+ * at the end of the event-loop turn that opened the stream when no batch came in it; the events of one upstream read
+ * leave in one socket write (`batch`); a keep-alive the client's parser skips is written whenever the stream has been silent for
  * `heartbeatMs`. Subclasses only frame.
  */
 export abstract class ResponseStreamWriter implements StreamWriter {
@@ -60,7 +62,7 @@ export abstract class ResponseStreamWriter implements StreamWriter {
   abstract writeEvent(text: string): boolean;
   abstract writeData(data: string): boolean;
 
-  /** Writes the head and `preamble` (or flushes the bare head) corked until the next turn, and starts the heartbeat. */
+  /** Writes the head and `preamble` (or flushes the bare head) corked until the first batch or the next turn, and starts the heartbeat. */
   protected start(headers: Record<string, string>, preamble: string | Buffer): void {
     // One write for the headers, the preamble and the events already received, instead of one each: on loopback each
     // socket write is a system call that wakes the client.
@@ -99,17 +101,23 @@ export abstract class ResponseStreamWriter implements StreamWriter {
     return this.res.write(bytes);
   }
 
+  /** Runs `write` corked; the first batch also ends the cork of `start`, so the head leaves with its events at once. */
   batch(write: () => void): void {
     this.res.cork();
     try {
       write();
     } finally {
       this.res.uncork();
+      this.flushOpen();
     }
   }
 
+  get wantsDrain(): boolean {
+    return !this.closed && this.res.writableNeedDrain;
+  }
+
   async drain(): Promise<void> {
-    if (this.closed || !this.res.writableNeedDrain) return;
+    if (!this.wantsDrain) return;
     await Promise.race([once(this.res, 'drain'), once(this.res, 'close')]);
   }
 

@@ -201,6 +201,38 @@ describe('chat completions through an Azure deployment', () => {
     }
   });
 
+  it('gives a client that reads slowly every event of a large stream, in order, and bills it exactly', async () => {
+    // 600 events of ~10 KB with no delay upstream: far more than the sockets buffer while the client sleeps, so the
+    // gateway has to stop reading the upstream until the client catches up.
+    const words = Array.from({ length: 600 }, (_, i) => `${i}:${'x'.repeat(10_000)}`);
+    const content = words.join(' ');
+    fake.setOptions({ reply: () => ({ content, usage: { prompt_tokens: 12, completion_tokens: 600 } }), chunkDelayMs: 0 });
+    try {
+      const { data: stream, response } = await gw
+        .openai(key)
+        .chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'big' }], stream: true, stream_options: { include_usage: true } })
+        .withResponse();
+      let received = '';
+      let usage: unknown;
+      let first = true;
+      for await (const chunk of stream) {
+        if (first) {
+          first = false;
+          await new Promise((resolve) => setTimeout(resolve, 600));
+        }
+        received += chunk.choices[0]?.delta?.content ?? '';
+        if (chunk.usage) usage = chunk.usage;
+      }
+      expect(received).toBe(content);
+      expect(usage).toMatchObject({ prompt_tokens: 12, completion_tokens: 600 });
+      const record = await gw.admin('GET', `/admin/api/usage/requests/${response.headers.get('x-omixa-request-id')}`);
+      expect(record).toMatchObject({ status: 'ok', cost_micros: costOf(12, 0, 600) });
+      expect((await gw.wallet()).locked_micros).toBe(0);
+    } finally {
+      fake.setOptions({ reply: undefined, chunkDelayMs: 25 });
+    }
+  });
+
   it('aborts the upstream when the client disconnects and bills only what was generated', async () => {
     fake.setOptions({ reply: () => ({ content: Array.from({ length: 40 }, (_, i) => `w${i}`).join(' '), usage: { prompt_tokens: 30, completion_tokens: 40 } }), chunkDelayMs: 30 });
     const abortedBefore = fake.aborted;
