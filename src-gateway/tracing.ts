@@ -1,6 +1,6 @@
 import diagnostics from 'node:diagnostics_channel';
 
-/** Where a chat call stands, for profilers (`bench/stages.ts`). */
+/** Where a chat call stands, for profilers (`bench/gateway.ts` collects them into the stage table of `bench/RESULTS.md`). */
 export type ChatMilestone = 'validated' | 'held' | 'streaming';
 
 export interface ChatMilestoneEvent {
