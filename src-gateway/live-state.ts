@@ -15,13 +15,6 @@ import type { Account } from './db/accounts-repository.js';
  */
 export class LiveState extends EventEmitter {
   private keysByHash = new Map<string, KeyLookup>();
-  /**
-   * Active keys by the exact text clients presented, filled on first use and emptied at every reload (so a revoked key
-   * stops working as soon as the hashes do). A call after an idle moment spends ~75 µs in a cold SHA-256 and ~4 µs in
-   * this lookup. Only keys that exist are remembered, so unknown keys cannot grow it; it holds nothing the process did
-   * not already hold while serving those calls.
-   */
-  private keysByPresented = new Map<string, KeyLookup>();
   private deploymentsByModel = new Map<string, Deployment[]>();
   private deploymentsById = new Map<string, Deployment>();
   private models = new Map<string, ModelRecord>();
@@ -63,7 +56,6 @@ export class LiveState extends EventEmitter {
   private reload(): void {
     this.version = dataVersion(this.store.db);
     this.keysByHash = new Map(this.store.keys.activeWithHashes().map((k) => [k.keyHash, k]));
-    this.keysByPresented = new Map();
     const deployments = this.store.deployments.list();
     this.deploymentsById = new Map(deployments.map((d) => [d.id, d]));
     const byModel = new Map<string, Deployment[]>();
@@ -78,11 +70,7 @@ export class LiveState extends EventEmitter {
   }
 
   keyFor(presented: string): KeyLookup | undefined {
-    const remembered = this.keysByPresented.get(presented);
-    if (remembered) return remembered;
-    const found = this.keysByHash.get(sha256Hex(presented));
-    if (found) this.keysByPresented.set(presented, found);
-    return found;
+    return this.keysByHash.get(sha256Hex(presented));
   }
 
   deploymentsFor(model: string): readonly Deployment[] {
