@@ -39,8 +39,8 @@ export type StreamWriterFactory = (res: ServerResponse, options: StreamWriterOpt
 /**
  * The response lifecycle every framing shares: headers and the opening bytes leave with the first batch of events, or
  * at the end of the event-loop turn that opened the stream when no batch came in it; the events of one upstream read
- * leave in one socket write (`batch`); a keep-alive the client's parser skips is written whenever the stream has been silent for
- * `heartbeatMs`. Subclasses only frame.
+ * leave in one socket write (`batch`); a keep-alive the client's parser skips is written whenever the stream has been
+ * silent for `heartbeatMs`. Subclasses only frame.
  */
 export abstract class ResponseStreamWriter implements StreamWriter {
   private heartbeat: NodeJS.Timeout | undefined;
@@ -62,7 +62,10 @@ export abstract class ResponseStreamWriter implements StreamWriter {
   abstract writeEvent(text: string): boolean;
   abstract writeData(data: string): boolean;
 
-  /** Writes the head and `preamble` (or flushes the bare head) corked until the first batch or the next turn, and starts the heartbeat. */
+  /**
+   * Writes the head and `preamble` (or flushes the bare head) corked until the first batch or the next turn, and
+   * starts the heartbeat.
+   */
   protected start(headers: Record<string, string>, preamble: string | Buffer): void {
     // One write for the headers, the preamble and the events already received, instead of one each: on loopback each
     // socket write is a system call that wakes the client.
