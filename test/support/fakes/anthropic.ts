@@ -10,10 +10,10 @@
  * turn just before it, so translation mistakes fail loudly in tests.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readText } from './http-body.js';
+import { closeServer, listenOnLoopback } from './loopback.js';
 
 export interface AnthropicFakeOptions {
   /** Secret expected in `x-api-key`. Default `'anthropic-secret-1'`. */
@@ -243,14 +243,10 @@ export async function startAnthropicFake(initial: AnthropicFakeOptions = {}): Pr
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const url = await listenOnLoopback(server);
 
   const fake: AnthropicFake = {
-    url: `http://127.0.0.1:${port}`,
+    url,
     requests: [],
     aborted: 0,
     setOptions(patch) {
@@ -258,10 +254,7 @@ export async function startAnthropicFake(initial: AnthropicFakeOptions = {}): Pr
     },
     close() {
       closing = true;
-      return new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      return closeServer(server);
     },
   };
   return fake;

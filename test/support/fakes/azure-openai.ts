@@ -11,12 +11,12 @@
  * seconds"), and `Retry-After` + `retry-after-ms` headers on throttling.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { handleMediaRequest, matchMediaRoute, type MediaFakeReply } from './azure-openai-media.js';
 import type { FormPart } from './media-bytes.js';
 import { readText } from './http-body.js';
+import { closeServer, listenOnLoopback } from './loopback.js';
 
 /** Behaviour knobs; every field may be changed between requests with `setOptions`. */
 export interface AzureFakeOptions {
@@ -365,15 +365,11 @@ export async function startAzureFake(opts: AzureFakeOptions = {}): Promise<Azure
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const url = await listenOnLoopback(server);
 
   const fake: AzureFake = {
-    url: `http://127.0.0.1:${port}`,
-    port,
+    url,
+    port: Number(new URL(url).port),
     requests: [],
     aborted: 0,
     setOptions(p) {
@@ -381,10 +377,7 @@ export async function startAzureFake(opts: AzureFakeOptions = {}): Promise<Azure
     },
     close() {
       closing = true;
-      return new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections(); // stalled streams would otherwise keep close() pending forever
-      });
+      return closeServer(server);
     },
   };
   return fake;

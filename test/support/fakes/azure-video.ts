@@ -14,9 +14,9 @@
  * them (the fake outlives a gateway killed mid-job).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { parseMultipart, type FormPart } from './media-bytes.js';
+import { closeServer, listenOnLoopback } from './loopback.js';
 
 /** Per-job behaviour, decided when the job is created. */
 export interface AzureVideoJobPlan {
@@ -229,20 +229,15 @@ export async function startAzureVideoFake(initial: AzureVideoFakeOptions = {}): 
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const port = (server.address() as AddressInfo).port;
+  const url = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     requests,
     jobs,
     videoOf: (id) => videos.get(id),
     setOptions(p) {
       options = { ...options, ...p };
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }

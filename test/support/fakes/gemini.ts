@@ -14,10 +14,10 @@
  * no `[DONE]`; errors are `{"error":{"code","message","status"}}` worded like Google's.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createVerify, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readText } from './http-body.js';
+import { closeServer, listenOnLoopback } from './loopback.js';
 
 export interface GeminiFakeOptions {
   /** Key expected on the Gemini API surface. Default `'gemini-key-1'`. */
@@ -276,14 +276,10 @@ export async function startGeminiFake(initial: GeminiFakeOptions = {}): Promise<
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const url = await listenOnLoopback(server);
 
   const fake: GeminiFake = {
-    url: `http://127.0.0.1:${port}`,
+    url,
     requests: [],
     mints: 0,
     aborted: 0,
@@ -293,10 +289,7 @@ export async function startGeminiFake(initial: GeminiFakeOptions = {}): Promise<
     },
     close() {
       closing = true;
-      return new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      return closeServer(server);
     },
   };
   return fake;

@@ -13,9 +13,9 @@
  * INVALID_ARGUMENT, as Vertex answers them.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { readText } from './http-body.js';
+import { closeServer, listenOnLoopback } from './loopback.js';
 
 /** How the fake answers one predict call. */
 export interface LyriaPlan {
@@ -159,19 +159,15 @@ export async function startLyriaFake(initial: LyriaFakeOptions = {}): Promise<Ly
   const server = createServer((req, res) => {
     handle(req, res).catch(() => (res.headersSent ? res.destroy() : send(res, 500, googleError(500, 'INTERNAL', 'Internal error encountered.'))));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const url = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url,
     requests,
     clips,
     tokens,
     setOptions(p) {
       options = { ...options, ...p };
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }

@@ -12,10 +12,10 @@
  * Auth is `Authorization: Bearer <token>`; errors are OpenAI-shaped `{"error":{"message","type","code"}}`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { makeWav } from './media-bytes.js';
 import { readText } from './http-body.js';
+import { closeServer, listenOnLoopback } from './loopback.js';
 
 export interface MusicJobPlan {
   /** Fail the job with this message at the end. */
@@ -148,20 +148,15 @@ export async function startMusicFake(initial: MusicFakeOptions = {}): Promise<Mu
   const server = createServer((req, res) => {
     handle(req, res).catch(() => (res.headersSent ? res.destroy() : send(res, 500, openAiError('Internal error.', 'server_error'))));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const port = (server.address() as AddressInfo).port;
+  const url = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${port}/v1`,
+    url: `${url}/v1`,
     requests,
     jobs,
     audio,
     setOptions(p) {
       options = { ...options, ...p };
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }

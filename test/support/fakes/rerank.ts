@@ -5,8 +5,8 @@
  * with results sorted by score. A real HTTP server on 127.0.0.1, like the Azure fake.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import { closeServer, listenOnLoopback } from './loopback.js';
 
 export interface RerankFakeOptions {
   /** Bearer token expected. Default `'rerank-secret'`. */
@@ -85,18 +85,13 @@ export async function startRerankFake(initial: RerankFakeOptions = {}): Promise<
   const server = createServer((req, res) => {
     handle(req, res).catch(() => send(res, 500, { error: { message: 'fake crashed' } }));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const port = (server.address() as AddressInfo).port;
+  const url = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${port}/v1`,
+    url: `${url}/v1`,
     requests,
     setOptions(p) {
       options = { ...options, ...p };
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }

@@ -15,10 +15,10 @@
  * sample filtered (`raiMediaFilteredCount`). Errors are `{"error":{"code","message","status"}}`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { makeMp4 } from './azure-video.js';
 import { readText } from './http-body.js';
+import { closeServer, listenOnLoopback } from './loopback.js';
 
 export interface VeoOperationPlan {
   /** End with `error` instead of videos. */
@@ -176,8 +176,7 @@ export async function startVeoFake(initial: VeoFakeOptions = {}): Promise<VeoFak
   const server = createServer((req, res) => {
     handle(req, res).catch(() => (res.headersSent ? res.destroy() : send(res, 500, googleError(500, 'INTERNAL', 'Internal error encountered.'))));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  url = await listenOnLoopback(server);
   return {
     url,
     requests,
@@ -187,10 +186,6 @@ export async function startVeoFake(initial: VeoFakeOptions = {}): Promise<VeoFak
     setOptions(p) {
       options = { ...options, ...p };
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }
