@@ -16,6 +16,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { CHAT_BODY, STREAM_BODY, UPSTREAM_CHAT_PATH, UPSTREAM_SECRET } from './bodies.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const argv = process.argv.slice(2);
@@ -52,10 +53,7 @@ interface Target {
   headers: Record<string, string>;
 }
 
-const CHAT_BODY = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello to the benchmark.' }] });
-const STREAM_BODY = Buffer.from(
-  JSON.stringify({ model: 'gpt-4o-mini', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Say hello to the benchmark, please.' }] }),
-);
+const STREAM_BYTES = Buffer.from(STREAM_BODY);
 const agent = new http.Agent({ keepAlive: true });
 
 /** Milliseconds from writing the request to the first complete `data:` event. */
@@ -64,7 +62,7 @@ function firstEvent(target: Target): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const req = http.request(
-      { host: url.hostname, port: url.port, path: url.pathname + url.search, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': STREAM_BODY.length, ...target.headers } },
+      { host: url.hostname, port: url.port, path: url.pathname + url.search, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': STREAM_BYTES.length, ...target.headers } },
       (res) => {
         let first = NaN;
         let buffer = '';
@@ -79,7 +77,7 @@ function firstEvent(target: Target): Promise<number> {
       },
     );
     req.on('error', reject);
-    req.end(STREAM_BODY);
+    req.end(STREAM_BYTES);
   });
 }
 
@@ -97,7 +95,7 @@ try {
   ]);
   children.push(a, b);
   const targets: Target[] = [
-    { name: 'direct', url: `${upstream.ready.url}/openai/deployments/gpt-4o-mini/chat/completions?api-version=2024-10-21`, headers: { 'api-key': 'azure-secret-1' } },
+    { name: 'direct', url: `${upstream.ready.url}${UPSTREAM_CHAT_PATH}`, headers: { 'api-key': UPSTREAM_SECRET } },
     { name: 'A', url: `${a.ready.url}/v1/chat/completions`, headers: { authorization: `Bearer ${a.ready.key}` } },
     { name: 'B', url: `${b.ready.url}/v1/chat/completions`, headers: { authorization: `Bearer ${b.ready.key}` } },
   ];

@@ -1,4 +1,20 @@
-/** Request bodies shared by the bench scripts. */
+/** Request bodies and the upstream fake's coordinates, shared by the bench scripts. */
+
+/** The Azure deployment path of the upstream fake (`bench/upstream.ts`) and the secret it accepts. */
+export const UPSTREAM_CHAT_PATH = '/openai/deployments/gpt-4o-mini/chat/completions?api-version=2024-10-21';
+export const UPSTREAM_SECRET = 'azure-secret-1';
+
+/** The tiny non-streamed chat call of the throughput runs. */
+export const CHAT_BODY = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello to the benchmark.' }] });
+
+/** The streamed chat call of the TTFB and spread runs. */
+export const STREAM_BODY = JSON.stringify({
+  model: 'gpt-4o-mini',
+  stream: true,
+  // Asked by every client so the three targets forward the same events (the gateway drops the usage frame otherwise).
+  stream_options: { include_usage: true },
+  messages: [{ role: 'user', content: 'Say hello to the benchmark, please.' }],
+});
 
 /**
  * A long multi-turn chat as clients really send it: ~16 KB of history (system prompt and 14 turns of deterministic

@@ -10,6 +10,7 @@ import diagnostics from 'node:diagnostics_channel';
 import { createGateway } from '../src-gateway/server.js';
 import { CHAT_CHANNEL, type ChatMilestoneEvent } from '../src-gateway/tracing.js';
 import { arg, onStop, serveStats, tell } from './common.js';
+import { UPSTREAM_SECRET } from './bodies.js';
 
 const upstream = arg('upstream')!;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'omixa-bench-'));
@@ -39,7 +40,7 @@ async function admin(method: string, urlPath: string, body?: unknown): Promise<a
 // secret (same value: the fake accepts one key), all on the same upstream fake.
 const deploymentCount = Number(arg('deployments', '1'));
 for (let i = 0; i < deploymentCount; i++) {
-  await admin('POST', '/admin/api/deployments', { name: i === 0 ? 'bench-az' : `bench-az-${i}`, model: 'gpt-4o-mini', endpoint: upstream, deployment: 'gpt-4o-mini', api_key: 'azure-secret-1' });
+  await admin('POST', '/admin/api/deployments', { name: i === 0 ? 'bench-az' : `bench-az-${i}`, model: 'gpt-4o-mini', endpoint: upstream, deployment: 'gpt-4o-mini', api_key: UPSTREAM_SECRET });
 }
 const { key } = await admin('POST', '/admin/api/keys', { name: 'bench' });
 const accountId = gateway.live.keyFor(key)!.accountId;

@@ -4,10 +4,11 @@
  */
 import http from 'node:http';
 import { arg, onStop, serveStats, tell } from './common.js';
+import { UPSTREAM_CHAT_PATH, UPSTREAM_SECRET } from './bodies.js';
 
 const upstream = new URL(arg('upstream')!);
-const secret = arg('secret', 'azure-secret-1')!;
-const path = '/openai/deployments/gpt-4o-mini/chat/completions?api-version=2024-10-21';
+const secret = arg('secret', UPSTREAM_SECRET)!;
+const path = UPSTREAM_CHAT_PATH;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
 
 const server = http.createServer({ noDelay: true }, (req, res) => {

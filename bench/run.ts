@@ -37,7 +37,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { summarizeProfile } from './profile-summary.js';
-import { conversationBody } from './bodies.js';
+import { CHAT_BODY, conversationBody, STREAM_BODY, UPSTREAM_CHAT_PATH, UPSTREAM_SECRET } from './bodies.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const argv = process.argv.slice(2);
@@ -133,15 +133,6 @@ const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.lengt
 const fmt = (x: number, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
 
 // ---------------------------------------------------------------- throughput (autocannon)
-
-const CHAT_BODY = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello to the benchmark.' }] });
-const STREAM_BODY = JSON.stringify({
-  model: 'gpt-4o-mini',
-  stream: true,
-  // Asked by every client so the three targets forward the same events (the gateway drops the usage frame otherwise).
-  stream_options: { include_usage: true },
-  messages: [{ role: 'user', content: 'Say hello to the benchmark, please.' }],
-});
 
 const CONVERSATION_BYTES = conversationBody()().length;
 
@@ -432,8 +423,8 @@ try {
       name: 'direct',
       label: 'direct to upstream',
       url: upstream.ready.url,
-      path: '/openai/deployments/gpt-4o-mini/chat/completions?api-version=2024-10-21',
-      headers: { 'api-key': 'azure-secret-1' },
+      path: UPSTREAM_CHAT_PATH,
+      headers: { 'api-key': UPSTREAM_SECRET },
       server: upstream,
     });
   }
