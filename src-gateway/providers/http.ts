@@ -1,5 +1,5 @@
-import { Agent, request } from 'undici';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { Agent, type Dispatcher } from 'undici';
 import type { UpstreamCall } from './types.js';
 
 export interface UpstreamResponse {
@@ -20,9 +20,67 @@ export function classifyTransportError(err: unknown): TransportFailure {
   return 'network';
 }
 
+type DispatchController = Dispatcher.DispatchController;
+
 export interface UpstreamClientOptions {
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
+}
+
+/** What `dump()` reads before it gives up on reusing the connection and closes it instead (undici's default). */
+const DUMP_LIMIT_BYTES = 128 * 1024;
+
+const abortError = (reason?: unknown): Error =>
+  reason instanceof Error ? reason : Object.assign(new Error('The upstream call was aborted.'), { name: 'AbortError', code: 'UND_ERR_ABORTED' });
+
+/**
+ * An upstream answer's body: a plain `Readable` fed by undici's dispatch handler, with the two helpers the pipelines
+ * use. Reading pauses the upstream connection when the consumer falls behind; destroying it before the end aborts the
+ * upstream call.
+ */
+class UpstreamBody extends Readable {
+  complete = false;
+
+  constructor(private readonly controller: DispatchController) {
+    super();
+  }
+
+  override _read(): void {
+    this.controller.resume();
+  }
+
+  override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
+    if (!this.complete) this.controller.abort(abortError(err ?? undefined));
+    callback(err);
+  }
+
+  /** The whole body as UTF-8 text; rejects when the upstream connection fails or the body is destroyed first. */
+  text(): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      this.on('data', (chunk: Buffer) => chunks.push(chunk));
+      this.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      this.once('error', reject);
+      this.once('close', () => {
+        if (!this.readableEnded) reject(abortError());
+      });
+    });
+  }
+
+  /** Reads and drops the body so the connection can serve the next call; past 128 KiB it closes the connection instead. */
+  dump(): Promise<void> {
+    if (this.destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      let read = 0;
+      this.on('data', (chunk: Buffer) => {
+        read += chunk.length;
+        if (read > DUMP_LIMIT_BYTES) this.destroy();
+      });
+      this.on('error', () => {});
+      this.once('close', () => resolve());
+      this.resume();
+    });
+  }
 }
 
 /** Keep-alive HTTP client for upstream calls (one connection pool per origin). */
@@ -36,26 +94,72 @@ export function createUpstreamClient(options: UpstreamClientOptions) {
     connect: { timeout: 10_000 },
   });
   return {
-    async send(call: UpstreamCall, signal?: AbortSignal): Promise<UpstreamResponse> {
-      // undici runs headersTimeout on coarse timers (a 300 ms timeout fires after 0.5-1 s): a native timer keeps it honest.
-      const controller = new AbortController();
-      const forward = () => controller.abort(signal?.reason);
-      if (signal?.aborted) forward();
-      else signal?.addEventListener('abort', forward, { once: true });
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        controller.abort();
-      }, options.headersTimeoutMs);
-      try {
-        const res = await request(call.url, { method: 'POST', headers: call.headers, body: call.body, signal: controller.signal, dispatcher: agent });
-        return { status: res.statusCode, headers: res.headers, body: res.body as UpstreamResponse['body'] };
-      } catch (err) {
-        if (timedOut) throw Object.assign(new Error('The upstream sent no response headers in time.'), { code: 'UND_ERR_HEADERS_TIMEOUT' });
-        throw err;
-      } finally {
-        clearTimeout(timer);
-      }
+    /**
+     * POSTs `call` and resolves at the response headers. A dispatch handler rather than undici's `request()`: the
+     * answer's bytes reach the pipeline without request()'s handler, async resource and promise hops, which measured
+     * ~0.15 ms on a streamed call's first event after an idle gap.
+     */
+    send(call: UpstreamCall, signal?: AbortSignal): Promise<UpstreamResponse> {
+      const url = new URL(call.url);
+      return new Promise((resolve, reject) => {
+        let controller: DispatchController | undefined;
+        let body: UpstreamBody | undefined;
+        let abortReason: Error | undefined;
+        const abort = (reason: Error): void => {
+          abortReason ??= reason;
+          controller?.abort(reason);
+        };
+        const onAbort = (): void => abort(abortError(signal?.reason));
+        // undici runs headersTimeout on coarse timers (a 300 ms timeout fires after 0.5-1 s): a native timer keeps it honest.
+        const timer = setTimeout(
+          () => abort(Object.assign(new Error('The upstream sent no response headers in time.'), { code: 'UND_ERR_HEADERS_TIMEOUT' })),
+          options.headersTimeoutMs,
+        );
+        const done = (): void => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+        };
+        if (signal?.aborted) onAbort();
+        else signal?.addEventListener('abort', onAbort, { once: true });
+        if (abortReason) {
+          done();
+          return reject(abortReason);
+        }
+
+        agent.dispatch(
+          { origin: url.origin, path: url.pathname + url.search, method: 'POST', headers: call.headers, body: call.body },
+          {
+            onRequestStart(ctrl) {
+              controller = ctrl;
+              if (abortReason) ctrl.abort(abortReason);
+            },
+            onResponseStart(ctrl, statusCode, headers) {
+              if (statusCode < 200) return; // informational (100-continue): the real answer follows
+              clearTimeout(timer);
+              body = new UpstreamBody(ctrl);
+              resolve({ status: statusCode, headers, body: body as UpstreamResponse['body'] });
+            },
+            onResponseData(ctrl, chunk) {
+              if (body && !body.push(chunk)) ctrl.pause();
+            },
+            onResponseEnd() {
+              done();
+              if (!body) return;
+              body.complete = true;
+              body.push(null);
+            },
+            onResponseError(_ctrl, err) {
+              done();
+              const reason = abortReason ?? err;
+              if (!body) return reject(reason);
+              body.complete = true;
+              // Nobody may be reading (an answer the pipeline was about to drop): the error must not go unhandled.
+              body.on('error', () => {});
+              body.destroy(reason);
+            },
+          },
+        );
+      });
     },
     close: (): Promise<void> => agent.close(),
   };
