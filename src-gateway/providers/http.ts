@@ -100,7 +100,12 @@ export function createUpstreamClient(options: UpstreamClientOptions) {
      * ~0.15 ms on a streamed call's first event after an idle gap.
      */
     send(call: UpstreamCall, signal?: AbortSignal): Promise<UpstreamResponse> {
-      const url = new URL(call.url);
+      let url: URL;
+      try {
+        url = new URL(call.url);
+      } catch (err) {
+        return Promise.reject(err);
+      }
       return new Promise((resolve, reject) => {
         let controller: DispatchController | undefined;
         let body: UpstreamBody | undefined;

@@ -102,6 +102,12 @@ describe('upstream client', () => {
     await upstreamClosed;
   });
 
+  it('refuses a URL it cannot parse with a rejected promise, not a throw', async () => {
+    const sent = client.send({ ...call(), url: 'not a url' });
+    expect(sent).toBeInstanceOf(Promise);
+    await expect(sent).rejects.toThrow(TypeError);
+  });
+
   it('does not call the upstream at all with a signal that is already aborted', async () => {
     let calls = 0;
     handler = (_req, res) => {
