@@ -20,6 +20,7 @@ import { ReplayGuard } from './auth/hmac.js';
 import { allowedHostNames, isAllowedHost } from './auth/host-check.js';
 import { errorBody, gatewayError, GatewayError, openAiErrorBody, type ErrorProtocol } from './errors.js';
 import { VERSION } from './version.js';
+import { lazyRequestLoggers } from './request-logger.js';
 import { newId, newSortableId } from './ids.js';
 import { authenticateClient } from './routes/client-auth.js';
 import { clientRoutes } from './routes/client-routes.js';
@@ -85,6 +86,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     genReqId: () => newSortableId('req'),
     // The pipelines log one line per finished request themselves, with its billing outcome.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
+    // req.log is made when something logs through it (see request-logger.ts), not for every request.
+    childLoggerFactory: lazyRequestLoggers,
     bodyLimit: JSON_BODY_LIMIT,
     forceCloseConnections: true,
     return503OnClosing: false,
