@@ -21,9 +21,10 @@
  *   --routing-deployments N   deployments of the one model in the routing-overhead run (default 50; 0 skips it)
  *   --stream-only      quick TTFB check: a short c=8 warm-up, then only the streamed runs; prints, never writes
  *
- * Routing overhead (issue #3, with the gateway target): a second gateway with N deployments of the same model (same
- * upstream fake, different names and vault secrets) against the single-deployment gateway, non-streamed at c=32,
- * alternating A/B/A/B runs so that load from other processes hits both alike.
+ * Routing overhead (issue #3, with the gateway target): two more gateways, started with the others and idle until this
+ * run, so that both have the same history: one with N deployments of the same model (same upstream fake, different
+ * names and vault secrets), one with a single deployment. Non-streamed at c=32, alternating A/B/A/B runs so that load
+ * from other processes hits both alike.
  *
  * Besides the tiny prompt, plain proxy and gateway also get a long-conversation run (bodies.ts) at c=32, which is
  * where the gateway's per-request token counting shows. Every target reports the CPU time its process spent per
@@ -61,10 +62,10 @@ const PROFILE_DIR = path.join(here, 'profiles');
 const NOTES_MARKER = '<!-- notes: everything below is kept when run.ts rewrites this file -->';
 const WAIT_QUIET_S = Number(opt('wait-quiet', '0'));
 const ROUTING_DEPLOYMENTS = Number(opt('routing-deployments', '50'));
-const ROUTING_ROUNDS = 2;
+const ROUTING_ROUNDS = 4;
 const STREAM_ONLY = flag('stream-only');
 
-type TargetName = 'direct' | 'plain' | 'gateway' | 'gatewayMany';
+type TargetName = 'direct' | 'plain' | 'gateway' | 'gatewayOne' | 'gatewayMany';
 
 interface Target {
   name: TargetName;
@@ -153,7 +154,7 @@ interface LoadResult {
 }
 
 /** 2xx responses the gateway answered (warm-ups included), to compare with its `requests` rows afterwards. */
-const okSent: Record<TargetName, number> = { direct: 0, plain: 0, gateway: 0, gatewayMany: 0 };
+const okSent: Record<TargetName, number> = { direct: 0, plain: 0, gateway: 0, gatewayOne: 0, gatewayMany: 0 };
 
 function cannon(target: Target, connections: number, seconds: number, body?: () => string): Promise<LoadResult> {
   const latencies: number[] = [];
@@ -403,17 +404,21 @@ try {
   const upstream = await startChild('upstream.ts', ['--chunk-delay', String(CHUNK_DELAY)]);
   children.push(upstream);
   upstreamChild = upstream;
-  const [proxy, gateway, gatewayMany] = await Promise.all([
+  const routed = TARGETS.includes('gateway') && ROUTING_DEPLOYMENTS > 0;
+  const [proxy, gateway, gatewayOne, gatewayMany] = await Promise.all([
     TARGETS.includes('plain') ? startChild('plain-proxy.ts', ['--upstream', upstream.ready.url]) : undefined,
     TARGETS.includes('gateway')
       ? startChild('gateway.ts', ['--upstream', upstream.ready.url], PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [])
       : undefined,
-    TARGETS.includes('gateway') && ROUTING_DEPLOYMENTS > 0
-      ? startChild('gateway.ts', ['--upstream', upstream.ready.url, '--deployments', String(ROUTING_DEPLOYMENTS)])
-      : undefined,
+    // The routing run compares two gateways with the same history (started together, idle until then): the main
+    // gateway has served the throughput and streaming runs by that time, which alone measured 4 % fewer req/s for a
+    // fresh gateway with the same single deployment.
+    routed ? startChild('gateway.ts', ['--upstream', upstream.ready.url]) : undefined,
+    routed ? startChild('gateway.ts', ['--upstream', upstream.ready.url, '--deployments', String(ROUTING_DEPLOYMENTS)]) : undefined,
   ]);
   if (proxy) children.push(proxy);
   if (gateway) children.push(gateway);
+  if (gatewayOne) children.push(gatewayOne);
   if (gatewayMany) children.push(gatewayMany);
   log(`upstream ${upstream.ready.url}${proxy ? `, plain proxy ${proxy.ready.url}` : ''}${gateway ? `, gateway ${gateway.ready.url}` : ''}`);
 
@@ -486,10 +491,11 @@ try {
 
   let routing: RoutingResult | undefined;
   const gatewayTarget = targets.find((t) => t.name === 'gateway');
-  if (gatewayMany && gatewayTarget) {
+  if (gatewayOne && gatewayMany && gatewayTarget) {
     log(`routing overhead: ${ROUTING_DEPLOYMENTS} deployments vs 1, c=32, ${ROUTING_ROUNDS} alternating rounds`);
     const many: Target = { ...gatewayTarget, name: 'gatewayMany', label: `Omixa gateway, ${ROUTING_DEPLOYMENTS} deployments`, url: gatewayMany.ready.url, headers: { authorization: `Bearer ${gatewayMany.ready.key as string}` }, server: gatewayMany };
-    routing = await routingOverhead(gatewayTarget, many);
+    const one: Target = { ...gatewayTarget, name: 'gatewayOne', label: 'Omixa gateway, 1 deployment', url: gatewayOne.ready.url, headers: { authorization: `Bearer ${gatewayOne.ready.key as string}` }, server: gatewayOne };
+    routing = await routingOverhead(one, many);
     const [a, b] = [pooled(routing.single), pooled(routing.many)];
     log(`routing overhead: 1 deployment ${fmt(a.rps, 0)} req/s ${fmt(a.cpuPerReq, 0)} µs CPU/req; ${ROUTING_DEPLOYMENTS} deployments ${fmt(b.rps, 0)} req/s ${fmt(b.cpuPerReq, 0)} µs CPU/req`);
   }
@@ -633,7 +639,7 @@ function renderReport(results: TargetResult[], billing: BillingCheck | undefined
   }
 
   if (routing) {
-    lines.push('', `### Routing overhead (issue #3): ${routing.deployments} deployments of one model vs 1, non-streamed, c=32, ${ROUTING_ROUNDS} alternating rounds of ${DURATION} s`, '');
+    lines.push('', `### Routing overhead (issue #3): ${routing.deployments} deployments of one model vs 1, non-streamed, c=32, ${ROUTING_ROUNDS} alternating rounds of ${DURATION} s (two gateways started together, idle until this run)`, '');
     lines.push(row(['gateway', 'req/s (per round)', 'req/s (pooled)', 'p50 ms (mean)', 'non-2xx', 'errors', 'target CPU µs/req (pooled)']));
     lines.push(row(['---', '---', '---:', '---:', '---:', '---:', '---:']));
     for (const [label, runs] of [['1 deployment', routing.single], [`${routing.deployments} deployments`, routing.many]] as const) {
