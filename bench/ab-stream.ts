@@ -9,7 +9,8 @@
  *
  * Each round runs one block per target (order alternating between rounds): 3 unmeasured streams, then `--streams`
  * sequential ones, whose median is the block's figure. `--idle S` waits S seconds before every stream, to measure
- * calls that arrive at an idle gateway (the desktop's usual case) instead of back-to-back ones.
+ * calls that arrive at an idle gateway (the desktop's usual case) instead of back-to-back ones. `--b-node-flags "…"`
+ * starts B with extra Node flags; with `--base .` that is an A/B of a runtime flag on the same code.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
@@ -26,12 +27,14 @@ const opt = (name: string, fallback?: string): string | undefined => {
 };
 const BASE = opt('base');
 if (!BASE) {
-  console.error('usage: node --import tsx bench/ab-stream.ts --base <checkout of the version to compare with> [--rounds N] [--streams N] [--idle S]');
+  console.error('usage: node --import tsx bench/ab-stream.ts --base <checkout of the version to compare with> [--rounds N] [--streams N] [--idle S] [--b-node-flags "..."]');
   process.exit(2);
 }
 const ROUNDS = Number(opt('rounds', '8'));
 const STREAMS = Number(opt('streams', '40'));
 const IDLE_S = Number(opt('idle', '0'));
+/** Extra Node flags for B only: with `--base` set to this checkout, an A/B of a runtime flag. */
+const B_NODE_FLAGS = (opt('b-node-flags') ?? '').split(' ').filter(Boolean);
 const UNMEASURED = 3;
 
 interface Child {
@@ -39,8 +42,8 @@ interface Child {
   ready: { url: string; key?: string };
 }
 
-function start(script: string, args: string[]): Promise<Child> {
-  const proc = fork(script, args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+function start(script: string, args: string[], nodeFlags: string[] = []): Promise<Child> {
+  const proc = fork(script, args, { execArgv: [...nodeFlags, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     proc.once('exit', (code) => reject(new Error(`${script} exited (${code}) before it was ready`)));
     proc.once('message', (m: any) => resolve({ proc, ready: m }));
@@ -91,7 +94,7 @@ try {
   children.push(upstream);
   const [a, b] = await Promise.all([
     start(path.join(path.resolve(BASE), 'bench', 'gateway.ts'), ['--upstream', upstream.ready.url]),
-    start(path.join(here, 'gateway.ts'), ['--upstream', upstream.ready.url]),
+    start(path.join(here, 'gateway.ts'), ['--upstream', upstream.ready.url], B_NODE_FLAGS),
   ]);
   children.push(a, b);
   const targets: Target[] = [
