@@ -491,11 +491,13 @@ try {
   }
 
   let routing: RoutingResult | undefined;
+  let routingBefore: Partial<Record<'gatewayOne' | 'gatewayMany', any>> = {};
   const gatewayTarget = targets.find((t) => t.name === 'gateway');
   if (gatewayOne && gatewayMany && gatewayTarget) {
     log(`routing overhead: ${ROUTING_DEPLOYMENTS} deployments vs 1, c=32, ${ROUTING_ROUNDS} alternating rounds`);
     const many: Target = { ...gatewayTarget, name: 'gatewayMany', label: `Omixa gateway, ${ROUTING_DEPLOYMENTS} deployments`, url: gatewayMany.ready.url, headers: { authorization: `Bearer ${gatewayMany.ready.key as string}` }, server: gatewayMany };
     const one: Target = { ...gatewayTarget, name: 'gatewayOne', label: 'Omixa gateway, 1 deployment', url: gatewayOne.ready.url, headers: { authorization: `Bearer ${gatewayOne.ready.key as string}` }, server: gatewayOne };
+    routingBefore = { gatewayOne: await gatewayOne.request({ type: 'stats' }, 'stats'), gatewayMany: await gatewayMany.request({ type: 'stats' }, 'stats') };
     routing = await routingOverhead(one, many);
     const [a, b] = [pooled(routing.single), pooled(routing.many)];
     log(`routing overhead: 1 deployment ${fmt(a.rps, 0)} req/s ${fmt(a.cpuPerReq, 0)} µs CPU/req; ${ROUTING_DEPLOYMENTS} deployments ${fmt(b.rps, 0)} req/s ${fmt(b.cpuPerReq, 0)} µs CPU/req`);
@@ -507,6 +509,13 @@ try {
     const after: any = await gateway.request({ type: 'stats' }, 'stats');
     billing = checkBilling(before, after, okSent.gateway);
     log(`billing: ${billing.summary}`);
+    // The routing run's gateways bill too: each must balance on its own.
+    for (const [name, child] of [['gatewayOne', gatewayOne], ['gatewayMany', gatewayMany]] as const) {
+      if (!child || !routingBefore[name]) continue;
+      const check = checkBilling(routingBefore[name], await child.request({ type: 'stats' }, 'stats'), okSent[name]);
+      log(`billing (${name}): ${check.summary}`);
+      if (!check.ok) billing = { ...billing, ok: false, summary: `${billing.summary.replace(/ → PASS$/, '')}; routing-run gateway ${name}: ${check.summary}` };
+    }
   }
 
   const machine1 = machineBusyUs();
