@@ -118,10 +118,13 @@ export async function sendWithFailover<P = Provider, C = UpstreamCall, R extends
       }
     }
 
+    // The call goes out first (the upstream client writes it to a free connection at once), so the router's
+    // bookkeeping runs while the upstream works rather than before it starts.
+    const sending = transport ? transport.send(call, target, signal) : (ctx.upstream.send(call as unknown as UpstreamCall, signal) as unknown as Promise<R>);
     const reservation = ctx.router.begin(deployment.id, estimate, Date.now());
     let res: R;
     try {
-      res = transport ? await transport.send(call, target, signal) : ((await ctx.upstream.send(call as unknown as UpstreamCall, signal)) as unknown as R);
+      res = await sending;
     } catch (err) {
       const kind = transport ? transport.failure(err) : classifyTransportError(err);
       if (kind === 'aborted' || options.clientGone()) {

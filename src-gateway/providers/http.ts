@@ -129,30 +129,23 @@ export function createUpstreamClient(options: UpstreamClientOptions) {
       } catch (err) {
         return Promise.reject(err);
       }
+      if (signal?.aborted) return Promise.reject(abortError(signal.reason));
       return new Promise((resolve, reject) => {
         let controller: DispatchController | undefined;
         let body: UpstreamBody | undefined;
         let abortReason: Error | undefined;
+        let settled = false;
+        let timer: NodeJS.Timeout | undefined;
         const abort = (reason: Error): void => {
           abortReason ??= reason;
           controller?.abort(reason);
         };
         const onAbort = (): void => abort(abortError(signal?.reason));
-        // undici runs headersTimeout on coarse timers (a 300 ms timeout fires after 0.5-1 s): a native timer keeps it honest.
-        const timer = setTimeout(
-          () => abort(Object.assign(new Error('The upstream sent no response headers in time.'), { code: 'UND_ERR_HEADERS_TIMEOUT' })),
-          options.headersTimeoutMs,
-        );
         const done = (): void => {
+          settled = true;
           clearTimeout(timer);
           signal?.removeEventListener('abort', onAbort);
         };
-        if (signal?.aborted) onAbort();
-        else signal?.addEventListener('abort', onAbort, { once: true });
-        if (abortReason) {
-          done();
-          return reject(abortReason);
-        }
 
         agent.dispatch(
           { origin: url.origin, path: url.path, method: 'POST', headers: call.headers, body: call.body },
@@ -187,6 +180,15 @@ export function createUpstreamClient(options: UpstreamClientOptions) {
             },
           },
         );
+        // Armed after dispatch(), which writes the call to a free connection at once: the upstream is already working
+        // while these are set. A call that failed inside dispatch() needs neither.
+        if (settled) return;
+        // undici runs headersTimeout on coarse timers (a 300 ms timeout fires after 0.5-1 s): a native timer keeps it honest.
+        timer = setTimeout(
+          () => abort(Object.assign(new Error('The upstream sent no response headers in time.'), { code: 'UND_ERR_HEADERS_TIMEOUT' })),
+          options.headersTimeoutMs,
+        );
+        signal?.addEventListener('abort', onAbort, { once: true });
       });
     },
     close: (): Promise<void> => agent.close(),
