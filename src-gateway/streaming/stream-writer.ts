@@ -63,8 +63,8 @@ export abstract class ResponseStreamWriter implements StreamWriter {
   abstract writeData(data: string): boolean;
 
   /**
-   * Writes the head and `preamble` (or flushes the bare head) corked until the first batch or the next turn, and
-   * starts the heartbeat.
+   * Writes the head and `preamble` (or flushes the bare head) corked until the first batch or the next turn; the
+   * heartbeat starts once they have left.
    */
   protected start(headers: Record<string, string>, preamble: string | Buffer): void {
     // One write for the headers, the preamble and the events already received, instead of one each: on loopback each
@@ -78,17 +78,20 @@ export abstract class ResponseStreamWriter implements StreamWriter {
     } else {
       this.res.flushHeaders();
     }
-    if (this.heartbeatMs > 0) {
-      this.heartbeat = setTimeout(() => this.beat(), this.heartbeatMs);
-      this.heartbeat.unref();
-    }
   }
 
-  /** Ends the cork of `start` exactly once: the socket may serve the next request of a keep-alive connection later. */
+  /**
+   * Ends the cork of `start` exactly once (the socket may serve the next request of a keep-alive connection later),
+   * then starts the heartbeat: after the first events have gone, not before them, as nothing is silent yet.
+   */
   private flushOpen(): void {
     if (!this.openCorked) return;
     this.openCorked = false;
     this.res.uncork();
+    if (this.heartbeatMs > 0 && !this.ended) {
+      this.heartbeat = setTimeout(() => this.beat(), this.heartbeatMs);
+      this.heartbeat.unref();
+    }
   }
 
   private beat(): void {
