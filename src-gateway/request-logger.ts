@@ -19,11 +19,6 @@ export class LazyRequestLogger implements FastifyBaseLogger {
     private readonly options: ChildLoggerOptions,
   ) {}
 
-  /** True once a line was logged through it (or its level was set): the child logger exists. */
-  get materialized(): boolean {
-    return this.made !== undefined;
-  }
-
   private get logger(): FastifyBaseLogger {
     return (this.made ??= this.parent.child(this.bindings, this.options));
   }
