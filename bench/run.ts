@@ -435,9 +435,18 @@ try {
     });
   }
   if (proxy) targets.push({ name: 'plain', label: 'plain Node proxy', url: proxy.ready.url, path: '/v1/chat/completions', headers: { authorization: 'Bearer anything' }, server: proxy });
+  /** A gateway child as a load target, with the client key it made for the bench. */
+  const gatewayTargetOf = (child: Child, name: TargetName, label: string): Target => ({
+    name,
+    label,
+    url: child.ready.url,
+    path: '/v1/chat/completions',
+    headers: { authorization: `Bearer ${child.ready.key as string}` },
+    server: child,
+  });
   let before: any;
   if (gateway) {
-    targets.push({ name: 'gateway', label: 'Omixa gateway (billing)', url: gateway.ready.url, path: '/v1/chat/completions', headers: { authorization: `Bearer ${gateway.ready.key as string}` }, server: gateway });
+    targets.push(gatewayTargetOf(gateway, 'gateway', 'Omixa gateway (billing)'));
     before = await gateway.request({ type: 'stats' }, 'stats');
   }
 
@@ -491,13 +500,13 @@ try {
   }
 
   let routing: RoutingResult | undefined;
-  let routingBefore: Partial<Record<'gatewayOne' | 'gatewayMany', any>> = {};
-  const gatewayTarget = targets.find((t) => t.name === 'gateway');
-  if (gatewayOne && gatewayMany && gatewayTarget) {
+  /** The routing run's gateways with their stats before it: they bill too, and are checked like the main one. */
+  const routingBilled: { target: Target; before: any }[] = [];
+  if (gatewayOne && gatewayMany && gateway) {
     log(`routing overhead: ${ROUTING_DEPLOYMENTS} deployments vs 1, c=32, ${ROUTING_ROUNDS} alternating rounds`);
-    const many: Target = { ...gatewayTarget, name: 'gatewayMany', label: `Omixa gateway, ${ROUTING_DEPLOYMENTS} deployments`, url: gatewayMany.ready.url, headers: { authorization: `Bearer ${gatewayMany.ready.key as string}` }, server: gatewayMany };
-    const one: Target = { ...gatewayTarget, name: 'gatewayOne', label: 'Omixa gateway, 1 deployment', url: gatewayOne.ready.url, headers: { authorization: `Bearer ${gatewayOne.ready.key as string}` }, server: gatewayOne };
-    routingBefore = { gatewayOne: await gatewayOne.request({ type: 'stats' }, 'stats'), gatewayMany: await gatewayMany.request({ type: 'stats' }, 'stats') };
+    const one = gatewayTargetOf(gatewayOne, 'gatewayOne', 'Omixa gateway, 1 deployment');
+    const many = gatewayTargetOf(gatewayMany, 'gatewayMany', `Omixa gateway, ${ROUTING_DEPLOYMENTS} deployments`);
+    for (const target of [one, many]) routingBilled.push({ target, before: await target.server.request({ type: 'stats' }, 'stats') });
     routing = await routingOverhead(one, many);
     const [a, b] = [pooled(routing.single), pooled(routing.many)];
     log(`routing overhead: 1 deployment ${fmt(a.rps, 0)} req/s ${fmt(a.cpuPerReq, 0)} µs CPU/req; ${ROUTING_DEPLOYMENTS} deployments ${fmt(b.rps, 0)} req/s ${fmt(b.cpuPerReq, 0)} µs CPU/req`);
@@ -508,13 +517,11 @@ try {
     await new Promise((r) => setTimeout(r, 500)); // let calls the load generator abandoned at the end finish
     const after: any = await gateway.request({ type: 'stats' }, 'stats');
     billing = checkBilling(before, after, okSent.gateway);
-    log(`billing: ${billing.summary}`);
-    // The routing run's gateways bill too: each must balance on its own.
-    for (const [name, child] of [['gatewayOne', gatewayOne], ['gatewayMany', gatewayMany]] as const) {
-      if (!child || !routingBefore[name]) continue;
-      const check = checkBilling(routingBefore[name], await child.request({ type: 'stats' }, 'stats'), okSent[name]);
-      log(`billing (${name}): ${check.summary}`);
-      if (!check.ok) billing = { ...billing, ok: false, summary: `${billing.summary.replace(/ → PASS$/, '')}; routing-run gateway ${name}: ${check.summary}` };
+    log(`billing: ${billing.summary} → ${verdictText(billing.ok)}`);
+    for (const { target, before: routingBefore } of routingBilled) {
+      const check = checkBilling(routingBefore, await target.server.request({ type: 'stats' }, 'stats'), okSent[target.name]);
+      log(`billing (${target.label}): ${check.summary} → ${verdictText(check.ok)}`);
+      if (!check.ok) billing = { ...billing, ok: false, summary: `${billing.summary}; ${target.label}: ${check.summary}` };
     }
   }
 
@@ -587,8 +594,12 @@ function checkBilling(before: any, after: any, answered: number): BillingCheck {
     costMicros,
     lockedMicros: after.lockedMicros,
     answered,
-    summary: `${rows} new request rows (${okRows} ok, ${pending} pending) for ${answered} 2xx answers seen by the client; wallet moved ${spentMicros} micros (sum of row costs ${costMicros}), ${after.lockedMicros} still locked → ${ok ? 'PASS' : 'FAIL'}`,
+    summary: `${rows} new request rows (${okRows} ok, ${pending} pending) for ${answered} 2xx answers seen by the client; wallet moved ${spentMicros} micros (sum of row costs ${costMicros}), ${after.lockedMicros} still locked`,
   };
+}
+
+function verdictText(ok: boolean): string {
+  return ok ? 'PASS' : 'FAIL';
 }
 
 // ---------------------------------------------------------------- report
@@ -660,7 +671,7 @@ function renderReport(results: TargetResult[], billing: BillingCheck | undefined
 
   const bars: string[] = [];
   if (gw && plain && direct) {
-    const verdict = (ok: boolean) => (ok ? '**PASS**' : '**FAIL**');
+    const verdict = (ok: boolean) => `**${verdictText(ok)}**`;
     const ratio = gw.c32.rps / plain.c32.rps;
     bars.push(row(['bar', 'measured', 'result']));
     bars.push(row(['---', '---', '---']));
@@ -682,7 +693,7 @@ function renderReport(results: TargetResult[], billing: BillingCheck | undefined
       const r = b.rps / a.rps;
       bars.push(row([`routing overhead: ${routing.deployments} deployments of one model ≥ 95 % of 1 deployment's req/s (c=32)`, `${fmt(b.rps, 0)} vs ${fmt(a.rps, 0)} req/s = ${fmt(r * 100, 1)} % (CPU ${fmt(b.cpuPerReq, 0)} vs ${fmt(a.cpuPerReq, 0)} µs/req)`, verdict(r >= 0.95)]));
     }
-    if (billing) bars.push(row(['gateway billed every call', billing.summary.replace(/ → (PASS|FAIL)$/, ''), verdict(billing.ok)]));
+    if (billing) bars.push(row(['gateway billed every call', billing.summary, verdict(billing.ok)]));
   }
 
   const cpu = os.cpus();
