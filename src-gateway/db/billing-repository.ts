@@ -1,6 +1,6 @@
 import type { Transaction } from 'better-sqlite3';
 import type { Db } from './connection.js';
-import type { WalletRepository } from './wallet-repository.js';
+import { InsufficientBalanceError, type WalletRepository } from './wallet-repository.js';
 import type { NewRequest, RequestOutcome, RequestsRepository } from './requests-repository.js';
 
 export type BillingRepository = ReturnType<typeof createBillingRepository>;
@@ -12,15 +12,17 @@ export type BillingRepository = ReturnType<typeof createBillingRepository>;
  * request (402) leaves a finished error row and no hold.
  */
 export function createBillingRepository(db: Db, wallet: WalletRepository, requests: RequestsRepository) {
-  const batch = createCommitBatch(db);
+  // A refused hold throws before its open has written anything (the wallet check comes first), so the group commit
+  // can carry on with the other operations of the group.
+  const batch = createCommitBatch(db, (err) => err instanceof InsufficientBalanceError);
   /** Calls opened through the batched API and not closed yet: the load signal that decides whether grouping pays. */
   let openCalls = 0;
-  const open = db.transaction((request: NewRequest) => {
-    requests.insertPending(request);
+  const open = batchable(db, (request: NewRequest) => {
     wallet.holdInTx(request.accountId, request.id, request.holdMicros, request.createdAt);
+    requests.insertPending(request);
   });
 
-  const close = db.transaction((id: string, outcome: RequestOutcome, costMicros: number) => {
+  const close = batchable(db, (id: string, outcome: RequestOutcome, costMicros: number) => {
     const hold = requests.pendingHold(id);
     const settled = hold ? wallet.settleInTx(hold.account_id, id, hold.hold_micros, costMicros, outcome.finishedAt) : undefined;
     const captured = settled?.capturedMicros ?? 0;
@@ -28,20 +30,20 @@ export function createBillingRepository(db: Db, wallet: WalletRepository, reques
     return settled;
   });
 
-  const recordRefused = db.transaction((request: NewRequest, outcome: RequestOutcome) => {
+  const recordRefused = batchable(db, (request: NewRequest, outcome: RequestOutcome) => {
     requests.insertPending({ ...request, holdMicros: 0 });
     requests.finish(request.id, outcome);
   });
 
   return {
     /** Opens a request with its hold; throws InsufficientBalanceError (nothing written) when the wallet is short. */
-    open: (request: NewRequest): void => open.immediate(request),
+    open: (request: NewRequest): void => open.tx.immediate(request),
     /** Settles the hold against `costMicros` (0 for failures) and records the outcome. Idempotent. */
-    close: (id: string, outcome: RequestOutcome, costMicros: number) => close.immediate(id, outcome, costMicros),
-    recordRefused: (request: NewRequest, outcome: RequestOutcome): void => recordRefused(request, outcome),
+    close: (id: string, outcome: RequestOutcome, costMicros: number) => close.tx.immediate(id, outcome, costMicros),
+    recordRefused: (request: NewRequest, outcome: RequestOutcome): void => recordRefused.tx(request, outcome),
     /**
      * `open`, group-committed: every open and close queued in the same event-loop turn shares one SQLite transaction
-     * (each in its own savepoint, so one refusal rolls back only itself). Resolves once committed, before the upstream
+     * (a refusal writes nothing, so it fails alone). Resolves once committed, before the upstream
      * is called; rejects with InsufficientBalanceError exactly as `open` throws. A call alone in the gateway commits
      * at once: there is nothing to group it with, and waiting for the turn to end would only add to its latency.
      */
@@ -62,15 +64,25 @@ export function createBillingRepository(db: Db, wallet: WalletRepository, reques
     /** Releases the holds of requests that never finished (after a crash); returns how many. */
     releaseUnfinished(now = Date.now(), ids: readonly string[] = requests.pendingIds()): number {
       for (const id of ids) {
-        close.immediate(id, { status: 'error', httpStatus: 0, errorCode: 'interrupted', errorMessage: 'the gateway stopped before the request finished', finishedAt: now }, 0);
+        close.tx.immediate(id, { status: 'error', httpStatus: 0, errorCode: 'interrupted', errorMessage: 'the gateway stopped before the request finished', finishedAt: now }, 0);
       }
       return ids.length;
     },
   };
 }
 
+/** A transaction body with its better-sqlite3 transaction: the group commit runs the bare body inside its own. */
+interface Batchable<A extends unknown[], T> {
+  body: (...args: A) => T;
+  tx: Transaction<(...args: A) => T>;
+}
+
+function batchable<A extends unknown[], T>(db: Db, body: (...args: A) => T): Batchable<A, T> {
+  return { body, tx: db.transaction(body) };
+}
+
 interface QueuedOp {
-  tx: Transaction<(...args: any[]) => unknown>;
+  op: Batchable<any[], unknown>;
   args: unknown[];
   resolve: (value: any) => void;
   reject: (err: unknown) => void;
@@ -81,43 +93,56 @@ interface QueuedOp {
  * index leaves and the WAL frame header are shared), so under load the operations of one event-loop turn are committed
  * together. The money rules are unchanged: each operation still runs whole, in order, inside the transaction, and its
  * caller goes on only after the commit. Callers that know they are alone ask for an immediate commit (`run(…, true)`).
+ *
+ * The operations run bare, without a savepoint each (a savepoint costs two more statements and a copy of every page
+ * it touches). An error that `failsCleanly` accepts was thrown before its operation wrote anything: that operation
+ * fails alone. Any other error may leave part of its operation written, so the whole group is rolled back and each
+ * operation then runs in its own transaction: the one at fault fails alone there, the others commit.
  */
-function createCommitBatch(db: Db) {
+function createCommitBatch(db: Db, failsCleanly: (err: unknown) => boolean) {
   let queue: QueuedOp[] = [];
   let scheduled = false;
+
+  const commitAlone = ({ op, args, resolve, reject }: QueuedOp): void => {
+    let value: unknown;
+    try {
+      value = op.tx.immediate(...args);
+    } catch (err) {
+      reject(err);
+      return;
+    }
+    resolve(value);
+  };
+
+  /** Runs the group's bodies in order; a clean failure is recorded, any other error escapes and rolls back all. */
+  const runGroup = db.transaction((ops: QueuedOp[], results: { ok: boolean; value: unknown }[]) => {
+    for (const { op, args } of ops) {
+      try {
+        results.push({ ok: true, value: op.body(...args) });
+      } catch (err) {
+        if (!failsCleanly(err)) throw new GroupOpFailed(err);
+        results.push({ ok: false, value: err });
+      }
+    }
+  });
 
   const flush = (): void => {
     scheduled = false;
     const ops = queue;
     queue = [];
-    if (ops.length === 1) {
-      // Alone in its turn (the usual case at low load): the operation is the transaction, with no savepoint around it.
-      // Same all-or-nothing, but no SAVEPOINT/RELEASE and no sub-journal copy of every page it touches.
-      const op = ops[0]!;
-      let value: unknown;
-      try {
-        value = op.tx.immediate(...op.args);
-      } catch (err) {
-        op.reject(err);
-        return;
-      }
-      op.resolve(value);
-      return;
-    }
+    // Alone in its turn (the usual case at low load): the operation is the transaction.
+    if (ops.length === 1) return commitAlone(ops[0]!);
     const results: { ok: boolean; value: unknown }[] = [];
     try {
-      db.transaction(() => {
-        for (const op of ops) {
-          try {
-            // A nested better-sqlite3 transaction is a savepoint: a throwing op undoes only its own writes.
-            results.push({ ok: true, value: op.tx(...op.args) });
-          } catch (err) {
-            results.push({ ok: false, value: err });
-          }
-        }
-      }).immediate();
+      runGroup.immediate(ops, results);
     } catch (err) {
-      for (const op of ops) op.reject(err);
+      if (err instanceof GroupOpFailed) {
+        // Nothing of the group was committed: run each operation alone, so that only the faulty one fails.
+        for (const op of ops) commitAlone(op);
+      } else {
+        // The transaction itself failed (BEGIN or COMMIT): nothing was committed, and running alone would fail alike.
+        for (const op of ops) op.reject(err);
+      }
       return;
     }
     ops.forEach((op, i) => (results[i]!.ok ? op.resolve(results[i]!.value) : op.reject(results[i]!.value)));
@@ -125,19 +150,19 @@ function createCommitBatch(db: Db) {
 
   return {
     /**
-     * Runs the transaction function `tx(...args)` in the next group commit; resolves with its result once committed.
+     * Runs `op` with `args` in the next group commit; resolves with its result once committed.
      * `now`: commit at once instead, unless a group is already waiting (its operations go first, in order).
      */
-    run<A extends unknown[], T>(tx: Transaction<(...args: A) => T>, args: A, now = false): Promise<T> {
+    run<A extends unknown[], T>(op: Batchable<A, T>, args: A, now = false): Promise<T> {
       if (now && !scheduled) {
         try {
-          return Promise.resolve(tx.immediate(...args));
+          return Promise.resolve(op.tx.immediate(...args));
         } catch (err) {
           return Promise.reject(err);
         }
       }
       return new Promise<T>((resolve, reject) => {
-        queue.push({ tx: tx as Transaction<(...args: any[]) => unknown>, args, resolve, reject });
+        queue.push({ op: op as Batchable<any[], unknown>, args, resolve, reject });
         if (!scheduled) {
           scheduled = true;
           setImmediate(flush);
@@ -145,4 +170,11 @@ function createCommitBatch(db: Db) {
       });
     },
   };
+}
+
+/** Carries an operation's error out of the group's transaction, so that the group is rolled back and replayed. */
+class GroupOpFailed extends Error {
+  constructor(readonly opError: unknown) {
+    super('an operation of the group commit failed');
+  }
 }

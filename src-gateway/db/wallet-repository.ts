@@ -84,8 +84,9 @@ export function createWalletRepository(db: Db) {
   });
 
   /**
-   * Locks `amount` for `requestId`; throws InsufficientBalanceError when available is short. Run inside a transaction
-   * that also writes the request's pending usage row: that row is the hold's record until the request is settled.
+   * Locks `amount` for `requestId`; throws InsufficientBalanceError, before writing anything, when available is short.
+   * Run inside a transaction that also writes the request's pending usage row: that row is the hold's record until the
+   * request is settled.
    */
   function holdInTx(accountId: string, requestId: string, amountMicros: number, now: number): WalletState {
     const state = read(accountId);

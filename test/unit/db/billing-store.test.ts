@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { migrate, type Db } from '../../../src-gateway/db/connection.js';
@@ -81,6 +84,68 @@ describe('billing store', () => {
     await Promise.all([requests[0], requests[1], requests[3]].map((r) => s.billing.closeBatched(r!.id, ok(), 1_000)));
     expect(s.wallet.get(s.accountId)).toEqual({ balanceMicros: 7_000, lockedMicros: 0 });
     expect(s.wallet.violations(s.accountId)).toEqual([]);
+  });
+
+  it('in a group, an operation that fails after writing part of itself fails alone and leaves no trace', async () => {
+    const s = freshStore();
+    s.wallet.topUp(s.accountId, 10_000);
+    const taken = newRequest(s.accountId, 1_000);
+    s.billing.open(taken);
+    s.billing.close(taken.id, ok(), 400);
+    // Same id as a finished row: its hold is written, then its usage row breaks the UNIQUE constraint.
+    const clash = { ...newRequest(s.accountId, 2_000), id: taken.id };
+    const others = [newRequest(s.accountId, 1_500), newRequest(s.accountId, 2_500)];
+    const refused = newRequest(s.accountId, 9_000);
+    const ledgerBefore = s.db.prepare('SELECT COUNT(*) AS n FROM ledger').get() as { n: number };
+    // Keep a call open, so that the ones below wait for the end of the turn and commit as one group.
+    const keeper = newRequest(s.accountId, 100);
+    await s.billing.openBatched(keeper);
+
+    const results = await Promise.allSettled([others[0]!, clash, refused, others[1]!].map((r) => s.billing.openBatched(r)));
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/UNIQUE/);
+    expect((results[2] as PromiseRejectedResult).reason).toBeInstanceOf(InsufficientBalanceError);
+    // The clash's hold was undone: locked is the keeper's and the two others' holds, and the ledger gained their three rows.
+    expect(s.wallet.get(s.accountId)).toEqual({ balanceMicros: 9_600, lockedMicros: 4_100 });
+    const ledgerAfter = s.db.prepare('SELECT COUNT(*) AS n FROM ledger').get() as { n: number };
+    expect(ledgerAfter.n - ledgerBefore.n).toBe(3);
+    expect(s.wallet.forRequest(taken.id).map((e) => e.type)).toEqual(['hold', 'capture', 'release']);
+    expect(s.requests.get(taken.id)).toMatchObject({ status: 'ok', hold_micros: 1_000, cost_micros: 400 });
+    expect(s.requests.pendingIds().sort()).toEqual([keeper.id, others[0]!.id, others[1]!.id].sort());
+    expect(s.wallet.violations(s.accountId)).toEqual([]);
+  });
+
+  it('a group whose transaction cannot start rejects every operation and writes nothing', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'omixa-billing-'));
+    try {
+      const file = path.join(dir, 'omixa.db');
+      const db = new Database(file);
+      db.pragma('journal_mode = WAL');
+      migrate(db, MIGRATIONS);
+      const s = { db, ...repositories(db) };
+      const accountId = s.accounts.create('team').id;
+      s.wallet.topUp(accountId, 10_000);
+      const keeper = newRequest(accountId, 100);
+      await s.billing.openBatched(keeper);
+
+      // Another process holds the write lock, and this connection does not wait for it.
+      const other = new Database(file);
+      other.prepare('BEGIN IMMEDIATE').run();
+      db.pragma('busy_timeout = 0');
+      const group = [newRequest(accountId, 1_000), newRequest(accountId, 2_000)];
+      const results = await Promise.allSettled(group.map((r) => s.billing.openBatched(r)));
+      expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+      expect(String((results[0] as PromiseRejectedResult).reason)).toMatch(/locked|busy/i);
+      other.prepare('ROLLBACK').run();
+      other.close();
+
+      expect(s.wallet.get(accountId)).toEqual({ balanceMicros: 10_000, lockedMicros: 100 });
+      expect(s.requests.pendingIds()).toEqual([keeper.id]);
+      expect(s.wallet.violations(accountId)).toEqual([]);
+      db.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('commits a call alone at once, and groups calls that overlap', async () => {
