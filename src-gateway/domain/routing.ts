@@ -5,6 +5,9 @@
  * and hourly-token windows can take the call's token estimate; it orders them by priority (lower first) and, within a
  * priority, by a weighted random draw where each weight is scaled by the deployment's headroom. Windows count the
  * estimate when the call starts and are corrected to the actual usage when it ends.
+ *
+ * A failed deployment cools down for as long as the upstream asked (`Retry-After` on a 429 or a 503), or, when it
+ * did not say, for an exponential back-off.
  */
 import { SlidingWindow, type WindowEntry } from './windows.js';
 
@@ -24,14 +27,24 @@ export type FailureKind = 'connect' | 'timeout' | 'rate_limited' | 'server_error
 
 export interface RouterOptions {
   maxAttempts?: number;
-  /** First cooldown after a failure; doubles with each consecutive failure up to `maxCooldownMs`. */
+  /** First cooldown after a failure without `Retry-After`; doubles with each consecutive failure up to `maxCooldownMs`. */
   baseCooldownMs?: number;
   maxCooldownMs?: number;
+  /**
+   * The longest `Retry-After` taken as given (default 1 hour). It guards against absurd values (a date years ahead, a
+   * misplaced unit), not against an upstream that throttles for minutes: that wait is honoured in full.
+   */
+  maxRetryAfterMs?: number;
   random?: () => number;
 }
 
+/** Why a deployment cools down: the upstream's `Retry-After`, or the gateway's own back-off. */
+export type CoolingReason = 'retry_after' | 'backoff';
+
 export interface DeploymentHealth {
   cooling_until: number | null;
+  /** `null` when not cooling down. */
+  cooling_reason: CoolingReason | null;
   consecutive_failures: number;
   last_error: string | null;
   last_error_at: number | null;
@@ -60,6 +73,7 @@ class DeploymentState {
   readonly tokens = new SlidingWindow(MINUTE);
   readonly hourly = new SlidingWindow(HOUR);
   coolingUntil = 0;
+  coolingReason: CoolingReason = 'backoff';
   consecutiveFailures = 0;
   lastError: string | null = null;
   lastErrorAt: number | null = null;
@@ -81,12 +95,14 @@ export class DeploymentRouter {
   private readonly maxAttempts: number;
   private readonly baseCooldownMs: number;
   private readonly maxCooldownMs: number;
+  private readonly maxRetryAfterMs: number;
   private readonly random: () => number;
 
   constructor(options: RouterOptions = {}) {
     this.maxAttempts = options.maxAttempts ?? 3;
     this.baseCooldownMs = options.baseCooldownMs ?? 5_000;
     this.maxCooldownMs = options.maxCooldownMs ?? 120_000;
+    this.maxRetryAfterMs = options.maxRetryAfterMs ?? HOUR;
     this.random = options.random ?? Math.random;
   }
 
@@ -160,17 +176,24 @@ export class DeploymentRouter {
   }
 
   /**
-   * Puts a deployment into cooldown after a failure before the first byte: `Retry-After` for 429 when given, else an
-   * exponential back-off from `baseCooldownMs`, capped at `maxCooldownMs`.
+   * Puts a deployment into cooldown after a failure before the first byte. When the upstream said how long to wait
+   * (`retryAfterMs`, from the `Retry-After` of a 429, a 503 or any other error answer that carries one), it cools for
+   * exactly that, up to `maxRetryAfterMs`; otherwise for an exponential back-off from `baseCooldownMs`, capped at
+   * `maxCooldownMs`. Connect errors and timeouts have no answer, hence no `Retry-After`.
    */
   recordFailure(reservation: Reservation | string, kind: FailureKind, now: number, retryAfterMs?: number, message?: string): void {
     const id = typeof reservation === 'string' ? reservation : reservation.deploymentId;
     if (typeof reservation !== 'string') this.finish(reservation, 0, null, now);
     const s = this.state(id);
     s.consecutiveFailures++;
-    const backoff = Math.min(this.maxCooldownMs, this.baseCooldownMs * 2 ** Math.min(20, s.consecutiveFailures - 1));
-    const cooldown = kind === 'rate_limited' && retryAfterMs !== undefined ? Math.min(this.maxCooldownMs, Math.max(0, retryAfterMs)) : backoff;
-    s.coolingUntil = now + cooldown;
+    const answered = kind === 'rate_limited' || kind === 'server_error';
+    if (answered && retryAfterMs !== undefined && !Number.isNaN(retryAfterMs)) {
+      s.coolingUntil = now + Math.min(this.maxRetryAfterMs, Math.max(0, retryAfterMs));
+      s.coolingReason = 'retry_after';
+    } else {
+      s.coolingUntil = now + Math.min(this.maxCooldownMs, this.baseCooldownMs * 2 ** Math.min(20, s.consecutiveFailures - 1));
+      s.coolingReason = 'backoff';
+    }
     s.lastError = message ?? kind;
     s.lastErrorAt = now;
   }
@@ -186,6 +209,7 @@ export class DeploymentRouter {
     const sorted = [...s.latencies].sort((a, b) => a - b);
     return {
       cooling_until: s.coolingUntil > now ? s.coolingUntil : null,
+      cooling_reason: s.coolingUntil > now ? s.coolingReason : null,
       consecutive_failures: s.consecutiveFailures,
       last_error: s.lastError,
       last_error_at: s.lastErrorAt,

@@ -69,6 +69,34 @@ describe('failover before the first byte', () => {
     expect(fakes[0]!.requests).toHaveLength(1);
   });
 
+  it('regression: honours a Retry-After longer than the back-off cap on 429 and 503, and the health view says so', async () => {
+    const { gw, fakes, key } = await setup([
+      { fake: { reply: () => ({ status: 429, retryAfterSeconds: 300 }) }, deployment: { priority: 0 } },
+      { fake: { reply: () => ({ status: 503, retryAfterSeconds: 600 }) }, deployment: { priority: 1 } },
+      { deployment: { priority: 2 } },
+    ]);
+    const reply = await ask(gw.openai(key));
+    expect(reply.choices[0]!.message.content).toContain('Echo');
+    expect(fakes.map((f) => f.requests.length)).toEqual([1, 1, 1]);
+
+    const throttled = await health(gw, 'd0');
+    expect(throttled).toMatchObject({ cooling_reason: 'retry_after', consecutive_failures: 1 });
+    expect(throttled.cooling_until - Date.now()).toBeGreaterThan(290_000);
+    expect(throttled.cooling_until - Date.now()).toBeLessThanOrEqual(300_000);
+    const unavailable = await health(gw, 'd1');
+    expect(unavailable).toMatchObject({ cooling_reason: 'retry_after', last_error: expect.stringContaining('503') });
+    expect(unavailable.cooling_until - Date.now()).toBeGreaterThan(590_000);
+    expect(unavailable.cooling_until - Date.now()).toBeLessThanOrEqual(600_000);
+
+    // The dashboard's health list shows the same cooldown and why.
+    const rows = (await gw.admin('GET', '/admin/api/health')).data as { name: string; cooling_until: number | null; cooling_reason: string | null }[];
+    expect(rows.find((r) => r.name === 'd0')).toMatchObject({ cooling_until: throttled.cooling_until, cooling_reason: 'retry_after' });
+    expect(rows.find((r) => r.name === 'd2')).toMatchObject({ cooling_until: null, cooling_reason: null });
+
+    await ask(gw.openai(key));
+    expect(fakes.map((f) => f.requests.length)).toEqual([1, 1, 2]);
+  });
+
   it('fails over on 500, connection refused and slow headers; backs off exponentially', async () => {
     const refused = await startAzureFake();
     const refusedUrl = refused.url;

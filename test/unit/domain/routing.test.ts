@@ -126,7 +126,7 @@ describe('router', () => {
       const router = createRouter({ random: seededRandom(21), baseCooldownMs: 5_000 });
       const deployments = [dep('a'), dep('b')];
       router.recordFailure('a', 'connect', 10_000, undefined, 'connect error');
-      expect(router.health('a', 10_000)).toMatchObject({ cooling_until: 15_000, consecutive_failures: 1, last_error: 'connect error', last_error_at: 10_000 });
+      expect(router.health('a', 10_000)).toMatchObject({ cooling_until: 15_000, cooling_reason: 'backoff', consecutive_failures: 1, last_error: 'connect error', last_error_at: 10_000 });
       expect(ids(router.plan(deployments, ESTIMATE, 14_999))).toEqual(['b']);
       expect(ids(router.plan(deployments, ESTIMATE, 15_000)).sort()).toEqual(['a', 'b']);
       expect(router.health('a', 15_000).cooling_until).toBeNull();
@@ -176,6 +176,7 @@ describe('router', () => {
       router.recordSuccess('new');
       expect(router.health('new', 0)).toEqual({
         cooling_until: null,
+        cooling_reason: null,
         consecutive_failures: 0,
         last_error: null,
         last_error_at: null,
@@ -203,35 +204,79 @@ describe('router', () => {
     });
   });
 
-  describe('Retry-After on 429', () => {
+  describe('Retry-After', () => {
     it('cools for exactly the time the upstream asked, longer or shorter than the back-off', () => {
       const router = createRouter({ baseCooldownMs: 5_000 });
       router.recordFailure('a', 'rate_limited', 1_000, 30_000);
-      expect(router.health('a', 1_000).cooling_until).toBe(31_000);
+      expect(router.health('a', 1_000)).toMatchObject({ cooling_until: 31_000, cooling_reason: 'retry_after' });
       router.recordFailure('b', 'rate_limited', 1_000, 1_000);
       expect(router.health('b', 1_000).cooling_until).toBe(2_000);
       expect(ids(router.plan([dep('a'), dep('b')], ESTIMATE, 2_000))).toEqual(['b']);
       expect(ids(router.plan([dep('a'), dep('b')], ESTIMATE, 31_000)).sort()).toEqual(['a', 'b']);
     });
 
-    it('uses the back-off when a 429 carries no Retry-After', () => {
+    it('regression: honours a 429 Retry-After of 300 s in full instead of cutting it to the 120 s back-off cap', () => {
+      const router = createRouter();
+      const deployments = [dep('throttled'), dep('other')];
+      router.recordFailure('throttled', 'rate_limited', 0, 300_000, 'HTTP 429: Rate limit is exceeded.');
+      expect(router.health('throttled', 0)).toMatchObject({ cooling_until: 300_000, cooling_reason: 'retry_after', consecutive_failures: 1 });
+      expect(ids(router.plan(deployments, ESTIMATE, 120_000))).toEqual(['other']);
+      expect(ids(router.plan(deployments, ESTIMATE, 299_999))).toEqual(['other']);
+      expect(ids(router.plan(deployments, ESTIMATE, 300_000)).sort()).toEqual(['other', 'throttled']);
+    });
+
+    it('honours the Retry-After of a 503 (or any answered error) the same way', () => {
+      const router = createRouter({ baseCooldownMs: 5_000 });
+      router.recordFailure('a', 'server_error', 0, 600_000);
+      expect(router.health('a', 0)).toMatchObject({ cooling_until: 600_000, cooling_reason: 'retry_after' });
+      router.recordFailure('b', 'server_error', 0, 2_000);
+      expect(router.health('b', 0).cooling_until).toBe(2_000);
+    });
+
+    it('uses the back-off when the answer carries no Retry-After', () => {
       const router = createRouter({ baseCooldownMs: 5_000 });
       router.recordFailure('a', 'rate_limited', 0);
-      expect(router.health('a', 0).cooling_until).toBe(5_000);
+      expect(router.health('a', 0)).toMatchObject({ cooling_until: 5_000, cooling_reason: 'backoff' });
+      router.recordFailure('b', 'server_error', 0, Number.NaN);
+      expect(router.health('b', 0)).toMatchObject({ cooling_until: 5_000, cooling_reason: 'backoff' });
     });
 
-    it('caps an excessive Retry-After at the maximum cooldown and ignores a negative one', () => {
-      const router = createRouter({ maxCooldownMs: 120_000 });
-      router.recordFailure('a', 'rate_limited', 0, 3_600_000);
-      expect(router.health('a', 0).cooling_until).toBe(120_000);
+    it('bounds an absurd Retry-After at one hour by default, and at a configured bound', () => {
+      const router = createRouter();
+      router.recordFailure('a', 'rate_limited', 0, 30 * 86_400_000);
+      expect(router.health('a', 0).cooling_until).toBe(3_600_000);
+      router.recordFailure('b', 'server_error', 0, Number.POSITIVE_INFINITY);
+      expect(router.health('b', 0).cooling_until).toBe(3_600_000);
+      const strict = createRouter({ maxRetryAfterMs: 600_000 });
+      strict.recordFailure('a', 'rate_limited', 0, 3_600_000);
+      expect(strict.health('a', 0).cooling_until).toBe(600_000);
+    });
+
+    it('takes a negative Retry-After as zero: no cooldown', () => {
+      const router = createRouter();
       router.recordFailure('b', 'rate_limited', 0, -5_000);
-      expect(router.health('b', 0).cooling_until).toBeNull();
+      expect(router.health('b', 0)).toMatchObject({ cooling_until: null, cooling_reason: null, consecutive_failures: 1 });
     });
 
-    it('ignores Retry-After for failures other than 429', () => {
-      const router = createRouter({ baseCooldownMs: 5_000 });
-      router.recordFailure('a', 'server_error', 0, 60_000);
-      expect(router.health('a', 0).cooling_until).toBe(5_000);
+    it('keeps the back-off cap for failures without an answer, whatever is passed', () => {
+      const router = createRouter({ baseCooldownMs: 5_000, maxCooldownMs: 120_000 });
+      router.recordFailure('a', 'timeout', 0, 300_000);
+      expect(router.health('a', 0)).toMatchObject({ cooling_until: 5_000, cooling_reason: 'backoff' });
+      router.recordFailure('b', 'connect', 0, 300_000);
+      expect(router.health('b', 0).cooling_until).toBe(5_000);
+    });
+
+    it('goes back to the back-off, still counting failures, once the upstream stops sending Retry-After', () => {
+      const router = createRouter({ baseCooldownMs: 1_000 });
+      router.recordFailure('a', 'rate_limited', 0, 300_000);
+      router.recordFailure('a', 'server_error', 300_000);
+      expect(router.health('a', 300_000)).toMatchObject({ cooling_until: 302_000, cooling_reason: 'backoff', consecutive_failures: 2 });
+    });
+
+    it('reports no reason once the cooldown is over', () => {
+      const router = createRouter();
+      router.recordFailure('a', 'rate_limited', 0, 10_000);
+      expect(router.health('a', 10_000)).toMatchObject({ cooling_until: null, cooling_reason: null });
     });
   });
 

@@ -1,6 +1,7 @@
 import { Badge } from '../../../components/badge';
 import { EmptyState } from '../../../components/states';
 import { Meter } from '../../../components/meter';
+import { describeCooldown } from '../../../lib/cooldown';
 import { formatDuration, formatRelative } from '../../../lib/format';
 import type { HealthRow } from '../../../types/gateway';
 
@@ -37,7 +38,7 @@ export function HealthTable({ rows }: { rows: HealthRow[] }) {
               <Meter label="Tokens/min" value={row.tokens_last_minute} limit={row.limits.tpm} />
               <Meter label="Tokens/hour" value={row.tokens_last_hour} limit={row.limits.hourly_tokens} />
             </div>
-            {row.cooling_until && <p className="small error">Cooling down until {new Date(row.cooling_until).toLocaleTimeString()}</p>}
+            {row.cooling_until && <p className="small error">{describeCooldown(row)}</p>}
             {row.last_error && (
               <p className="small muted">
                 Last error {formatRelative(row.last_error_at)}: <span className="error">{row.last_error}</span>

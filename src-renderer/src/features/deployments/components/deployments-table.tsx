@@ -2,6 +2,7 @@ import { Badge } from '../../../components/badge';
 import { Meter } from '../../../components/meter';
 import { InlineError } from '../../../components/states';
 import { useAction } from '../../../hooks/use-request';
+import { describeCooldown } from '../../../lib/cooldown';
 import { formatDuration, formatRelative } from '../../../lib/format';
 import { testDeployment, updateDeployment } from '../api/deployments-api';
 import type { DeploymentWithHealth } from '../hooks/use-deployments';
@@ -9,7 +10,7 @@ import { useDeploymentsUiStore } from '../stores/deployments-ui-store';
 
 function StatusBadge({ row }: { row: DeploymentWithHealth }) {
   if (!row.enabled) return <Badge tone="neutral">Disabled</Badge>;
-  if (row.live?.cooling_until) return <Badge tone="danger" title={`Until ${new Date(row.live.cooling_until).toLocaleTimeString()}`}>Cooling down</Badge>;
+  if (row.live?.cooling_until) return <Badge tone="danger" title={describeCooldown(row.live) ?? undefined}>Cooling down</Badge>;
   if ((row.live?.consecutive_failures ?? 0) > 0) return <Badge tone="warn">Degraded</Badge>;
   return <Badge tone="ok">Enabled</Badge>;
 }
