@@ -54,9 +54,13 @@ class ChatCall {
   /** The usage row as opened, to build the finished record without reading it back. */
   opened: NewRequest | undefined;
 
-  /** Settles the hold and writes the usage row; the cost comes from `usage` (0 when none). Resolves once committed. */
+  /**
+   * Settles the hold and writes the usage row; the cost comes from `usage` (0 when none). Failed calls capture nothing
+   * (a stream the upstream broke keeps its tokens on the row, at no cost); a call the client cancelled pays for what
+   * was generated. Resolves once committed.
+   */
   async finish(outcome: Omit<RequestOutcome, 'finishedAt' | 'latencyMs' | 'attempts' | 'deploymentId' | 'deploymentName'>, usage?: TokenUsage): Promise<void> {
-    const cost = usage ? tokenCostMicros(usage, this.model.price) : 0;
+    const cost = usage && outcome.status !== 'error' ? tokenCostMicros(usage, this.model.price) : 0;
     const usedTokens = (usage?.promptTokens ?? 0) + (usage?.completionTokens ?? 0);
     if (this.reservation) this.ctx.router.finish(this.reservation, usedTokens, outcome.ttftMs ?? this.elapsed(), Date.now());
     endAdmission(this.ctx, this.admission, outcome.errorCode, usedTokens);

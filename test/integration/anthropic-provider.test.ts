@@ -300,11 +300,11 @@ describe('Anthropic SDK through the gateway to an Anthropic deployment', () => {
     expect(err).toBeInstanceOf(Anthropic.APIError);
     expect((err as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ type: 'error', error: { type: 'api_error' } });
     expect(text.length).toBeGreaterThan(0);
-    // No usage came back: what was produced is counted locally and billed; the hold is settled.
+    // No usage came back: what was produced is counted locally onto the row; a failed call captures nothing, and the
+    // hold is released whole.
     const row = await gw.admin('GET', `/admin/api/usage/requests/${response.headers.get('x-omixa-request-id')}`);
-    expect(row).toMatchObject({ status: 'error', error_code: 'upstream_error' });
+    expect(row).toMatchObject({ status: 'error', error_code: 'upstream_error', cost_micros: 0 });
     expect(row.completion_tokens).toBeGreaterThan(0);
-    expect(row.cost_micros).toBeGreaterThan(0);
     expect((await gw.wallet()).locked_micros).toBe(0);
   });
 });

@@ -242,7 +242,7 @@ describe('OpenAI clients served by a Gemini API deployment', () => {
     expect(body.generationConfig).toEqual({ responseMimeType: 'application/json', responseJsonSchema: { type: 'object', properties: { same: { type: 'boolean' } } } });
   });
 
-  it('ends a stream cut by the upstream with an error event and bills what was sent', async () => {
+  it('ends a stream cut by the upstream with an error event and captures nothing', async () => {
     fake.setOptions({ reply: () => ({ text: 'alpha beta gamma delta epsilon', failAfterEvents: 3, usage: { prompt: 10, candidates: 5 } }) });
     const before = await gw.wallet();
     const res = await fetch(`${gw.url}/v1/chat/completions`, {
@@ -255,9 +255,11 @@ describe('OpenAI clients served by a Gemini API deployment', () => {
     expect(body).not.toContain('[DONE]');
     const row = await gw.admin('GET', `/admin/api/usage/requests/${res.headers.get('x-omixa-request-id')}`);
     expect(row).toMatchObject({ status: 'error', error_code: 'upstream_error' });
+    // The tokens that were sent stay on the row; a failed call costs nothing (API.md §6).
     expect(row.completion_tokens).toBeGreaterThan(0);
+    expect(row.cost_micros).toBe(0);
     const after = await gw.wallet();
-    expect(before.balance_micros - after.balance_micros).toBe(row.cost_micros);
+    expect(after.balance_micros).toBe(before.balance_micros);
     expect(after.locked_micros).toBe(0);
   });
 

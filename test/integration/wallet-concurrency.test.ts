@@ -411,13 +411,14 @@ describe('wallet under concurrent calls', () => {
       expect(u.cost_micros).toBeGreaterThan(0);
     }
     for (const u of cancelled.filter((c) => !c.stream)) expect(u).toMatchObject({ http_status: 499, cost_micros: 0, completion_tokens: 0 });
-    // Streams that broke after the first byte end with an error, billed for what was forwarded.
+    // Streams that broke after the first byte end with an error: their tokens are on the row, and they cost nothing.
     const broken = statuses((u) => u.status === 'error' && u.error_code === 'upstream_error');
     expect(broken).toHaveLength(4);
     for (const u of broken) {
       expect(u.stream).toBe(true);
       expect(u.completion_tokens).toBeGreaterThan(0);
       expect(u.completion_tokens).toBeLessThan(20);
+      expect(u.cost_micros).toBe(0);
     }
   });
 });
