@@ -183,6 +183,9 @@ async function route(call: ChatCall, deployments: readonly Deployment[], reply: 
     estimate,
     signal: call.abort.signal,
     clientGone: () => call.clientGone,
+    // A stream's answer is taken at its first bytes, so an upstream that breaks before them is failed over. The wait
+    // ends at the first heartbeat: from then on the client is being sent bytes.
+    firstBytesWithinMs: request.stream ? ctx.config.heartbeatSeconds * 1000 : undefined,
     onAttempt: (deployment) => {
       call.attempts++;
       call.deployment = deployment;

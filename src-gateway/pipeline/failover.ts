@@ -2,7 +2,7 @@ import { gatewayError } from '../errors.js';
 import type { Deployment } from '../db/deployments-repository.js';
 import type { Reservation } from '../domain/routing.js';
 import { providerFor } from '../providers/index.js';
-import { classifyTransportError, retryAfterMs, type TransportFailure, type UpstreamResponse } from '../providers/http.js';
+import { classifyTransportError, retryAfterMs, type BodyStart, type TransportFailure, type UpstreamResponse } from '../providers/http.js';
 import type { Provider, UpstreamCall } from '../providers/types.js';
 import type { PipelineContext } from './context.js';
 
@@ -57,6 +57,13 @@ export interface FailoverOptions<P = Provider, C = UpstreamCall, R extends Attem
   build: (target: AttemptTarget<P>) => C;
   /** How attempts are sent when not through the chat client; absent on the chat and media paths. */
   transport?: AttemptTransport<P, C, R>;
+  /**
+   * Streamed answers (chat client only): how long to wait for a 2xx answer's first body bytes before the caller gets
+   * it. A body that ends or breaks before its first byte fails over like a 5xx, since the client has not been sent
+   * anything yet; one still silent after this long is handed over as it is (the caller's heartbeats take over, and the
+   * call is committed to this deployment). Absent: a 2xx is handed over at its headers.
+   */
+  firstBytesWithinMs?: number;
 }
 
 /** The upstream answered 2xx: the caller reads it and ends `reservation` with the actual usage. */
@@ -74,8 +81,9 @@ interface Failure {
 
 /**
  * Sends a call to the first deployment of the plan that answers, failing over before the first byte: connect errors,
- * timeouts, 429 (cooling down for `Retry-After`), 5xx and deployment misconfiguration (401/403/404, Google's 400
- * API_KEY_INVALID, a token service that refuses the credentials) move on to the next deployment. A 400/413/415/422 is
+ * timeouts, 429 (cooling down for `Retry-After`), 5xx, a stream that ends or breaks before its first byte
+ * (`firstBytesWithinMs`) and deployment misconfiguration (401/403/404, Google's 400 API_KEY_INVALID, a token service
+ * that refuses the credentials) move on to the next deployment. A 400/413/415/422 is
  * the client's request: it is answered at once. Exhausted: `upstream_timeout` when every attempt timed out, else
  * `upstream_error`. Shared by every billed endpoint, and by media job submits through `transport`, so they all fail
  * over alike.
@@ -147,6 +155,20 @@ export async function sendWithFailover<P = Provider, C = UpstreamCall, R extends
           continue;
         }
       }
+      if (options.firstBytesWithinMs !== undefined) {
+        const body = (res as unknown as UpstreamResponse).body;
+        const start = body.beginning ?? (await firstBytes(body, options.firstBytesWithinMs));
+        if (start === 'end' || start === 'error') {
+          if (options.clientGone()) {
+            ctx.router.finish(reservation, 0, null, Date.now());
+            throw gatewayError('invalid_request', 'The client closed the connection.', { status: 499 });
+          }
+          const message = `the stream ${start === 'end' ? 'ended' : 'broke'} before its first byte`;
+          ctx.router.recordFailure(reservation, 'server_error', Date.now(), undefined, message);
+          failures.push({ kind: 'network', message });
+          continue;
+        }
+      }
       ctx.router.recordSuccess(deployment.id);
       return { res, deployment, provider, reservation };
     }
@@ -165,6 +187,17 @@ export async function sendWithFailover<P = Provider, C = UpstreamCall, R extends
 
   if (failures.every((f) => f.kind === 'timeout')) throw gatewayError('upstream_timeout');
   throw gatewayError('upstream_error', `The upstream failed: ${failures[failures.length - 1]?.message ?? 'no attempt succeeded'}`);
+}
+
+/** How `body` began, or `'silent'` when nothing came within `ms`. */
+function firstBytes(body: UpstreamResponse['body'], ms: number): Promise<BodyStart | 'silent'> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve('silent'), ms);
+    void body.began().then((start) => {
+      clearTimeout(timer);
+      resolve(start);
+    });
+  });
 }
 
 /** The message and `param` of an upstream error body (OpenAI, Anthropic, Google and FastAPI-style shapes). */

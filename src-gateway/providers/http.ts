@@ -2,10 +2,20 @@ import { Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 import type { UpstreamCall } from './types.js';
 
+/** How an answer's body began: its first bytes came, it ended without any, or the connection failed first. */
+export type BodyStart = 'data' | 'end' | 'error';
+
 export interface UpstreamResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  body: Readable & { text(): Promise<string>; dump(): Promise<void> };
+  body: Readable & {
+    text(): Promise<string>;
+    dump(): Promise<void>;
+    /** How the body began, once known (often already when the answer is handed over: headers and data share a read). */
+    readonly beginning: BodyStart | undefined;
+    /** Resolves with `beginning` once it is known. */
+    began(): Promise<BodyStart>;
+  };
 }
 
 export type TransportFailure = 'connect' | 'timeout' | 'aborted' | 'network';
@@ -40,6 +50,8 @@ const abortError = (reason?: unknown): Error =>
  */
 class UpstreamBody extends Readable {
   complete = false;
+  beginning: BodyStart | undefined;
+  private beganWaiters: ((start: BodyStart) => void)[] | undefined;
 
   constructor(private readonly controller: DispatchController) {
     super();
@@ -52,6 +64,19 @@ class UpstreamBody extends Readable {
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
     if (!this.complete) this.controller.abort(abortError(err ?? undefined));
     callback(err);
+  }
+
+  began(): Promise<BodyStart> {
+    if (this.beginning) return Promise.resolve(this.beginning);
+    return new Promise((resolve) => (this.beganWaiters ??= []).push(resolve));
+  }
+
+  /** Told by the dispatch handler at each event of the body; only the first one counts. */
+  begin(start: BodyStart): void {
+    if (this.beginning) return;
+    this.beginning = start;
+    for (const resolve of this.beganWaiters ?? []) resolve(start);
+    this.beganWaiters = undefined;
   }
 
   /** The whole body as UTF-8 text; rejects when the upstream connection fails or the body is destroyed first. */
@@ -161,12 +186,15 @@ export function createUpstreamClient(options: UpstreamClientOptions) {
               resolve({ status: statusCode, headers, body: body as UpstreamResponse['body'] });
             },
             onResponseData(ctrl, chunk) {
-              if (body && !body.push(chunk)) ctrl.pause();
+              if (!body) return;
+              body.begin('data');
+              if (!body.push(chunk)) ctrl.pause();
             },
             onResponseEnd() {
               done();
               if (!body) return;
               body.complete = true;
+              body.begin('end');
               body.push(null);
             },
             onResponseError(_ctrl, err) {
@@ -174,6 +202,7 @@ export function createUpstreamClient(options: UpstreamClientOptions) {
               const reason = abortReason ?? err;
               if (!body) return reject(reason);
               body.complete = true;
+              body.begin('error');
               // Nobody may be reading (an answer the pipeline was about to drop): the error must not go unhandled.
               body.on('error', () => {});
               body.destroy(reason);

@@ -54,6 +54,8 @@ export interface FakeReply extends MediaFakeReply {
   stallAfterEvents?: number;
   /** Streaming: write N SSE events, then destroy the socket when event N+1 is due. Non-streaming: destroy before responding. */
   failAfterEvents?: number;
+  /** Streaming: wait this long between the response headers and the first event (a model thinking before its first token). */
+  firstEventDelayMs?: number;
 }
 
 /** One request as the fake saw it. Header names are lower-case. */
@@ -349,6 +351,7 @@ export async function startAzureFake(opts: AzureFakeOptions = {}): Promise<Azure
     for (let i = 0; i < events.length; i++) {
       if (r.stallAfterEvents !== undefined && i >= r.stallAfterEvents) return; // 'close' will count the abort
       if (i > 0 && !(await wait(o.chunkDelayMs, signal))) return;
+      if (i === 0 && r.firstEventDelayMs !== undefined && !(await wait(r.firstEventDelayMs, signal))) return;
       // Fail where the next event was due: destroying right after a write races the client, whose
       // fetch body stream drops already-received-but-unread chunks when it errors.
       if (r.failAfterEvents !== undefined && i >= r.failAfterEvents) return destroy();
