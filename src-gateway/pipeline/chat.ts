@@ -26,6 +26,8 @@ const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
 /** Matches the one stream chunk that carries usage (earlier chunks have `"usage":null`). */
 const USAGE_OBJECT = /"usage"\s*:\s*\{/;
 const EMPTY_CHOICES = /"choices"\s*:\s*\[\s*\]/;
+/** The `"usage":null` that closes every chunk once usage is asked upstream (OpenAI and Azure put it last). */
+const NULL_USAGE_TAIL = /,\s*"usage"\s*:\s*null\s*\}$/;
 
 /** State of one billed call, shared by the non-streamed and streamed paths. */
 class ChatCall {
@@ -268,6 +270,11 @@ async function forwardStream(call: ChatCall, res: UpstreamResponse, reply: Fasti
       if (!includeUsage && EMPTY_CHOICES.test(data)) return;
     }
     if (!usage) produced.push(data);
+    // The gateway asked for usage, not the client: its chunks come without the field the request added.
+    if (!includeUsage && data.endsWith('null}') && NULL_USAGE_TAIL.test(data)) {
+      writer.writeData(data.replace(NULL_USAGE_TAIL, '}'));
+      return;
+    }
     writer.writeEvent(text);
   };
 
