@@ -222,6 +222,15 @@ export class DeploymentRouter {
   }
 }
 
+/**
+ * The enabled deployments in the order the router favours them when none is loaded or cooling down: best priority
+ * first, then the largest weight (the likeliest first pick of the weighted draw). Ties keep the given order. What a
+ * model's static description (e.g. its `provider` in `/models`) should follow; a call's actual order is `plan`'s.
+ */
+export function byRoutingPreference<D extends RoutableDeployment>(deployments: readonly D[]): D[] {
+  return deployments.filter((d) => d.enabled).sort((a, b) => a.priority - b.priority || Math.max(0, b.weight) - Math.max(0, a.weight));
+}
+
 /** Kept for callers that only need the default router. */
 export function createRouter(options: RouterOptions = {}): DeploymentRouter {
   return new DeploymentRouter(options);

@@ -1,10 +1,16 @@
 import type { ModelRecord } from '../db/catalog-repository.js';
 import type { Deployment } from '../db/deployments-repository.js';
 import { microsToUsd } from '../domain/pricing.js';
+import { byRoutingPreference } from '../domain/routing.js';
 
 const usd = (micros: number | null): number | null => (micros === null ? null : Number(microsToUsd(micros)));
 
-/** A catalog model in the `/models` list shape, with modality, provider, pricing (USD) and endpoints. */
+/**
+ * A catalog model in the `/models` list shape, with modality, provider, pricing (USD) and endpoints. `provider` is one
+ * string: the provider of the enabled deployment the router favours (best priority, then weight), or the catalog's
+ * when none is enabled. `providers` lists every provider of the enabled deployments in that order (`providers[0]` is
+ * `provider`), or the catalog's alone.
+ */
 export function modelView(model: ModelRecord, deployments: readonly Deployment[]) {
   const p = model.price;
   const pricing: Record<string, number> = {};
@@ -19,14 +25,16 @@ export function modelView(model: ModelRecord, deployments: readonly Deployment[]
   add('per_second', usd(p.perSecondMicros));
   add('per_1k_chars', usd(p.per1kCharsMicros));
   add('per_1k_searches', usd(p.per1kSearchesMicros));
-  const providers = [...new Set(deployments.filter((d) => d.enabled).map((d) => d.provider))];
+  const served = [...new Set(byRoutingPreference(deployments).map((d) => d.provider))];
+  const providers = served.length > 0 ? served : [model.provider];
   return {
     id: model.id,
     object: 'model',
     created: 0,
     owned_by: 'omixa',
     modality: model.modality,
-    provider: providers.length === 1 ? providers[0] : providers.length > 1 ? providers : model.provider,
+    provider: providers[0]!,
+    providers,
     pricing,
     priced: model.priced,
     endpoints: model.endpoints,

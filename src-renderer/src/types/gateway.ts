@@ -39,7 +39,10 @@ export interface Account {
 export interface ModelInfo {
   id: string;
   modality: string;
-  provider: string | string[];
+  /** The provider of the deployment the router favours (or the catalog's when none is enabled). */
+  provider: string;
+  /** Every provider of the model's enabled deployments, favoured first (or the catalog's alone). */
+  providers: string[];
   pricing: Partial<Record<PriceField, number>>;
   priced: boolean;
   endpoints: string[];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRouter, type RoutableDeployment } from '../../../src-gateway/domain/routing.js';
+import { byRoutingPreference, createRouter, type RoutableDeployment } from '../../../src-gateway/domain/routing.js';
 
 /** mulberry32: a small seeded PRNG, so the distribution checks are reproducible. */
 function seededRandom(seed: number): () => number {
@@ -349,6 +349,30 @@ describe('router', () => {
     it('hands back fewer when fewer can take the call', () => {
       const router = createRouter({ random: seededRandom(33) });
       expect(router.plan([dep('a'), dep('b')], ESTIMATE, 0)).toHaveLength(2);
+    });
+  });
+
+  describe('byRoutingPreference (the static order a model is described by)', () => {
+    it('puts the best priority first, then the largest weight, and leaves disabled deployments out', () => {
+      const deployments = [dep('p1', { priority: 1, weight: 9 }), dep('light', { weight: 1 }), dep('off', { priority: -1, enabled: false }), dep('heavy', { weight: 3 })];
+      expect(ids(byRoutingPreference(deployments))).toEqual(['heavy', 'light', 'p1']);
+    });
+
+    it('keeps the given order on ties and ranks a negative weight like 0, as the draw does', () => {
+      expect(ids(byRoutingPreference([dep('a'), dep('b'), dep('neg', { weight: -5 }), dep('zero', { weight: 0 })]))).toEqual(['a', 'b', 'neg', 'zero']);
+    });
+
+    it('matches the first pick of a plan whenever the best priority has one deployment of the largest weight', () => {
+      const router = createRouter({ random: seededRandom(61) });
+      const deployments = [dep('backup', { priority: 1 }), dep('primary', { priority: 0 })];
+      expect(byRoutingPreference(deployments)[0]!.id).toBe('primary');
+      expect(router.plan(deployments, ESTIMATE, 0)[0]!.id).toBe('primary');
+    });
+
+    it('does not reorder the list it was given', () => {
+      const deployments = [dep('b', { priority: 1 }), dep('a')];
+      byRoutingPreference(deployments);
+      expect(ids(deployments)).toEqual(['b', 'a']);
     });
   });
 

@@ -66,7 +66,7 @@ function Table({ models }: { models: CatalogModel[] }) {
                 <td>
                   <Badge tone="info">{m.modality}</Badge>
                 </td>
-                <td>{Array.isArray(m.provider) ? m.provider.join(', ') : m.provider}</td>
+                <td>{m.providers.join(', ')}</td>
                 <td>
                   <Prices model={m} />
                 </td>

@@ -1,0 +1,83 @@
+/**
+ * `/v1/models` as clients read it (API.md §4), against the real
+ * gateway and a real loopback Azure fake, through the official `openai` SDK.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import OpenAI from 'openai';
+import { startAzureFake, type AzureFake } from '../support/fakes/azure-openai.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+
+/** The `/models` item fields the gateway adds to OpenAI's. */
+interface ModelItem {
+  id: string;
+  object: string;
+  modality: string;
+  provider: unknown;
+  providers: string[];
+  endpoints: string[];
+  pricing: Record<string, number>;
+}
+
+let fake: AzureFake;
+let gw: TestGateway;
+let key: string;
+
+const deploy = (name: string, model: string, input: Record<string, unknown> = {}) =>
+  gw.admin('POST', '/admin/api/deployments', { name, model, endpoint: fake.url, deployment: model, api_key: 'azure-secret-1', ...input });
+
+async function listed(client: OpenAI): Promise<Record<string, ModelItem>> {
+  const page = await client.models.list();
+  return Object.fromEntries(page.data.map((m) => [m.id, m as unknown as ModelItem]));
+}
+
+beforeAll(async () => {
+  fake = await startAzureFake();
+  gw = await startTestGateway();
+  // gpt-4o-mini on three providers: OpenAI is the best priority, so the router tries it first.
+  await deploy('mini-azure', 'gpt-4o-mini', { priority: 1 });
+  await deploy('mini-openai', 'gpt-4o-mini', { provider: 'openai', endpoint: `${fake.url}/openai/v1`, priority: 0 });
+  await deploy('mini-compatible', 'gpt-4o-mini', { provider: 'openai-compatible', endpoint: `${fake.url}/openai/v1`, priority: 2 });
+  // gpt-4.1: two deployments of one priority; the heavier one is the likelier first pick.
+  await deploy('g41-azure', 'gpt-4.1', { priority: 0, weight: 1 });
+  await deploy('g41-openai', 'gpt-4.1', { provider: 'openai', endpoint: `${fake.url}/openai/v1`, priority: 0, weight: 5 });
+  // A disabled deployment neither names the provider nor joins the list.
+  await deploy('g41-off', 'gpt-4.1', { provider: 'openai-compatible', endpoint: `${fake.url}/openai/v1`, priority: 0, weight: 50, enabled: false });
+  for (const model of ['tts-1', 'tts-1-hd', 'whisper', 'gpt-4o-transcribe', 'dall-e-3', 'gpt-image-1']) await deploy(`d-${model}`, model);
+  await gw.topUp(10_000_000);
+  ({ key } = await gw.createKey({ name: 'everything' }));
+}, 60_000);
+
+afterAll(async () => {
+  await gw?.close();
+  await fake?.close();
+});
+
+describe('GET /models: provider', () => {
+  it('regression: names one provider, the one the router tries first, and lists them all in `providers`', async () => {
+    const models = await listed(gw.openai(key));
+    expect(models['gpt-4o-mini']).toMatchObject({ provider: 'openai', providers: ['openai', 'azure', 'openai-compatible'] });
+    expect(models['gpt-4.1']).toMatchObject({ provider: 'openai', providers: ['openai', 'azure'] });
+    expect(models['tts-1']).toMatchObject({ provider: 'azure', providers: ['azure'] });
+    for (const m of Object.values(models)) {
+      expect(typeof m.provider, m.id).toBe('string');
+      expect(m.providers[0], m.id).toBe(m.provider);
+    }
+  });
+
+  it('follows a priority change without a restart', async () => {
+    await gw.admin('PATCH', '/admin/api/deployments/mini-azure', { priority: 0, weight: 9 });
+    try {
+      await expect.poll(async () => (await listed(gw.openai(key)))['gpt-4o-mini']!.provider, { timeout: 3_000 }).toBe('azure');
+    } finally {
+      await gw.admin('PATCH', '/admin/api/deployments/mini-azure', { priority: 1, weight: 1 });
+    }
+  });
+
+  it("gives the admin catalog one provider too: the catalog's for a model nothing serves", async () => {
+    const catalog = (await gw.admin('GET', '/admin/api/models')).data as ModelItem[];
+    const byId = Object.fromEntries(catalog.map((m) => [m.id, m]));
+    expect(byId['claude-haiku-4-5']).toMatchObject({ provider: 'anthropic', providers: ['anthropic'] });
+    expect(byId['gpt-4.1']).toMatchObject({ provider: 'openai', providers: ['openai', 'azure'] });
+  });
+});
+
