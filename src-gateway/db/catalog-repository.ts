@@ -19,6 +19,11 @@ export interface CatalogEntry {
   per_1k_searches?: string;
   max_output_tokens?: number;
   context_window?: number;
+  /**
+   * The endpoints this model serves, when that is fewer than its modality's (`ENDPOINTS_BY_MODALITY`): `tts-1` speaks
+   * but does not transcribe, `dall-e-3` generates but does not edit. Absent: every endpoint of the modality.
+   */
+  endpoints?: string[];
 }
 
 export interface ModelRecord {
@@ -64,6 +69,21 @@ export const ENDPOINTS_BY_MODALITY: Record<Modality, string[]> = {
   music: ['/v1/music/generations'],
   rerank: ['/v1/rerank'],
 };
+
+/**
+ * The endpoints a catalog entry serves: its own list, else its modality's. Throws on an endpoint outside the modality's
+ * list (the gateway routes by modality, so such an entry would promise an endpoint no pipeline serves for it).
+ */
+export function catalogEndpoints(entry: Pick<CatalogEntry, 'id' | 'modality' | 'endpoints'>): string[] {
+  const offered = ENDPOINTS_BY_MODALITY[entry.modality];
+  if (!entry.endpoints) return offered;
+  const unknown = entry.endpoints.filter((e) => !offered.includes(e));
+  if (unknown.length > 0 || entry.endpoints.length === 0) {
+    throw new Error(`catalog model ${entry.id}: endpoints must be a non-empty subset of the ${entry.modality} endpoints (${offered.join(', ')}); got ${entry.endpoints.join(', ') || 'none'}`);
+  }
+  // In the modality's order, so every model lists its endpoints alike.
+  return offered.filter((e) => entry.endpoints!.includes(e));
+}
 
 const toRecord = (row: ModelRow): ModelRecord => ({
   id: row.id,
@@ -140,7 +160,7 @@ export function createCatalogRepository(db: Db) {
   const all = db.prepare<[], ModelRow>('SELECT * FROM models ORDER BY modality, id');
 
   return {
-    /** Loads the shipped catalog; prices the admin edited are kept. */
+    /** Loads the shipped catalog (endpoints included, so a corrected list reaches existing data); prices the admin edited are kept. */
     seed: db.transaction((entries: readonly CatalogEntry[]) => {
       const now = Date.now();
       for (const e of entries) {
@@ -159,7 +179,7 @@ export function createCatalogRepository(db: Db) {
           per1kSearches: micros(e.per_1k_searches),
           maxOutput: e.max_output_tokens ?? null,
           context: e.context_window ?? null,
-          endpoints: JSON.stringify(ENDPOINTS_BY_MODALITY[e.modality]),
+          endpoints: JSON.stringify(catalogEndpoints(e)),
           now,
         });
       }

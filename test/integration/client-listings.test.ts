@@ -1,5 +1,5 @@
 /**
- * `/v1/models` as clients read it (API.md §4), against the real
+ * `/v1/models` and `/v1/models/{id}` as clients read them (API.md §4), against the real
  * gateway and a real loopback Azure fake, through the official `openai` SDK.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,6 +78,25 @@ describe('GET /models: provider', () => {
     const byId = Object.fromEntries(catalog.map((m) => [m.id, m]));
     expect(byId['claude-haiku-4-5']).toMatchObject({ provider: 'anthropic', providers: ['anthropic'] });
     expect(byId['gpt-4.1']).toMatchObject({ provider: 'openai', providers: ['openai', 'azure'] });
+  });
+});
+
+describe('GET /models: endpoints', () => {
+  it('regression: lists only the endpoints each model serves, not every endpoint of its modality', async () => {
+    const models = await listed(gw.openai(key));
+    expect(models['tts-1']!.endpoints).toEqual(['/v1/audio/speech']);
+    expect(models['tts-1-hd']!.endpoints).toEqual(['/v1/audio/speech']);
+    expect(models.whisper!.endpoints).toEqual(['/v1/audio/transcriptions']);
+    expect(models['gpt-4o-transcribe']!.endpoints).toEqual(['/v1/audio/transcriptions']);
+    expect(models['dall-e-3']!.endpoints).toEqual(['/v1/images/generations']);
+    expect(models['gpt-image-1']!.endpoints).toEqual(['/v1/images/generations', '/v1/images/edits']);
+    expect(models['gpt-4o-mini']!.endpoints).toEqual(['/v1/chat/completions', '/v1/responses', '/v1/messages', '/v1beta/models/{model}:generateContent']);
+  });
+
+  it('answers the same item from /models/{id}', async () => {
+    const one = (await gw.openai(key).models.retrieve('whisper')) as unknown as ModelItem;
+    const all = await listed(gw.openai(key));
+    expect(one).toEqual(all.whisper);
   });
 });
 
