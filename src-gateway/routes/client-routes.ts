@@ -28,11 +28,16 @@ export async function clientRoutes(
     return { object: 'list', data };
   });
 
+  // A model the key may not use is as absent as one nobody serves (as `GET /models` leaves it out, and as OpenAI
+  // answers for a model you cannot see): one 404, whose wording does not tell the two apart.
   app.get<{ Params: { id: string } }>('/models/:id', async (req) => {
-    authenticate(req);
+    const principal = authenticate(req);
     const model = ctx.live.model(req.params.id);
     const deployments = ctx.live.deploymentsFor(req.params.id).filter((d) => d.enabled);
-    if (!model || deployments.length === 0) throw gatewayError('model_not_found', `The model '${req.params.id}' does not exist.`, { param: 'model' });
+    const visible = !principal.allowedModels || principal.allowedModels.includes(req.params.id);
+    if (!model || deployments.length === 0 || !visible) {
+      throw gatewayError('model_not_found', `The model '${req.params.id}' does not exist or you do not have access to it.`, { param: 'model' });
+    }
     return modelView(model, deployments);
   });
 

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
+import { sdkError } from '../support/api-errors.js';
 import { startAzureFake, type AzureFake } from '../support/fakes/azure-openai.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
@@ -100,3 +101,23 @@ describe('GET /models: endpoints', () => {
   });
 });
 
+describe('GET /models/{id} for a key limited to some models', () => {
+  it('regression: answers 404 model_not_found for a served model outside the key, as the list leaves it out', async () => {
+    const limited = await gw.createKey({ name: 'speech-only', models: ['tts-1'] });
+    const client = gw.openai(limited.key);
+    expect(Object.keys(await listed(client))).toEqual(['tts-1']);
+    expect(await client.models.retrieve('tts-1')).toMatchObject({ id: 'tts-1', provider: 'azure' });
+
+    const hidden = await sdkError(client.models.retrieve('gpt-4o-mini'));
+    expect(hidden).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(hidden).toMatchObject({ status: 404, code: 'model_not_found', type: 'invalid_request_error', param: 'model' });
+    expect(hidden.headers!.get('x-omixa-request-id')).toMatch(/^req_/);
+    // Worded exactly like a model nobody serves: the answer does not tell the key the model exists.
+    const unknown = await sdkError(client.models.retrieve('gpt-nope'));
+    expect((hidden.error as { message: string }).message.replace('gpt-4o-mini', 'X')).toBe((unknown.error as { message: string }).message.replace('gpt-nope', 'X'));
+
+    // The same key on /api/v1, and an unrestricted key still sees the model.
+    expect(await sdkError(gw.openai(limited.key, { basePath: '/api/v1' }).models.retrieve('gpt-4o-mini'))).toMatchObject({ status: 404, code: 'model_not_found' });
+    expect(await gw.openai(key).models.retrieve('gpt-4o-mini')).toMatchObject({ id: 'gpt-4o-mini', provider: 'openai' });
+  });
+});
