@@ -71,7 +71,8 @@ export async function runBilledCall(ctx: PipelineContext, principal: Principal, 
   const model = ctx.live.model(spec.model);
   const deployments = ctx.live.deploymentsFor(spec.model).filter((d) => d.enabled && providerFor(d.provider)?.[method]);
   if (!model || model.modality !== spec.modality || deployments.length === 0) {
-    throw gatewayError('model_not_found', `The model '${spec.model}' does not exist or has no enabled ${spec.modality} deployment.`, { param: 'model' });
+    const why = model && model.modality !== spec.modality ? `serves ${model.modality}, not ${spec.modality}` : `does not exist or has no enabled ${spec.modality} deployment`;
+    throw gatewayError('model_not_found', `The model '${spec.model}' ${why}.`, { param: 'model' });
   }
   assertModelAllowed(principal, spec.model);
   const admission = admitKey(ctx, principal, spec.tokenEstimate, (name, value) => reply.header(name, value));

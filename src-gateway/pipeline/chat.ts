@@ -125,7 +125,8 @@ export async function handleChat(
   const model = ctx.live.model(request.model);
   const deployments = ctx.live.deploymentsFor(request.model).filter((d) => d.enabled && providerFor(d.provider)?.chatCompletions);
   if (!model || model.modality !== 'chat' || deployments.length === 0) {
-    throw gatewayError('model_not_found', `The model '${request.model}' does not exist or has no enabled deployment.`, { param: 'model' });
+    const why = model && model.modality !== 'chat' ? `serves ${model.modality}, not chat completions` : 'does not exist or has no enabled deployment';
+    throw gatewayError('model_not_found', `The model '${request.model}' ${why}.`, { param: 'model' });
   }
   assertModelAllowed(principal, request.model);
 

@@ -280,6 +280,17 @@ describe('error catalogue: request, auth, wallet, routing refusals', () => {
       expect(fake.requests.length).toBe(before);
     });
 
+    it('says so when the model serves another modality than the endpoint', async () => {
+      await gw.addAzureDeployment(fake, { name: 'embedder', model: 'text-embedding-3-small', deployment: 'text-embedding-3-small' });
+      const before = fake.requests.length;
+      const chat = await sdkError(client.chat.completions.create({ model: 'text-embedding-3-small', messages: HI }));
+      expectSdkError(chat, OpenAI.NotFoundError, { status: 404, code: 'model_not_found', type: 'invalid_request_error', param: 'model', message: /'text-embedding-3-small' serves embedding, not chat completions/ });
+      const embed = await sdkError(client.embeddings.create({ model: 'gpt-4o-mini', input: 'x' }));
+      expectSdkError(embed, OpenAI.NotFoundError, { status: 404, code: 'model_not_found', type: 'invalid_request_error', param: 'model', message: /'gpt-4o-mini' serves chat, not embedding/ });
+      expect(fake.requests.length).toBe(before);
+      await gw.admin('DELETE', '/admin/api/deployments/embedder');
+    });
+
     it('answers unknown routes with not_found', async () => {
       const res = await fetch(`${gw.url}/v1/no/such/route?x=1`, { headers: { authorization: `Bearer ${key}` } });
       const error = await expectErrorResponse(res, { status: 404, code: 'not_found', type: 'not_found_error', param: null });
