@@ -3,7 +3,7 @@ import { gatewayError } from '../errors.js';
 import { WalletRuleError } from '../domain/wallet.js';
 import { handleChatCompletions } from '../pipeline/chat.js';
 import type { PipelineContext, Principal } from '../pipeline/context.js';
-import { modelView } from './views.js';
+import { modelView, wholeList } from './views.js';
 import { parseTime, parseLimit, parseGranularity } from './query.js';
 
 /** The OpenAI-compatible client surface; registered under both `/v1` and `/api/v1`. */
@@ -105,7 +105,7 @@ export async function clientRoutes(
       accountId: principal.accountId,
       groupByModel: q.group_by === 'model',
     });
-    return { object: 'list', data };
+    return wholeList(data);
   });
 }
 

@@ -42,3 +42,12 @@ export function modelView(model: ModelRecord, deployments: readonly Deployment[]
     context_window: model.contextWindow,
   };
 }
+
+/**
+ * A listing served whole, in the shape every listing has (`{object, data, has_more, next_cursor}`), so clients page
+ * through it like any other: one page, nothing after it. For results bounded by their query, e.g. usage rollups (one
+ * row per bucket and model between `from` and `to`).
+ */
+export function wholeList<T>(data: T[]): { object: 'list'; data: T[]; has_more: false; next_cursor: null } {
+  return { object: 'list', data, has_more: false, next_cursor: null };
+}

@@ -1,5 +1,5 @@
 /**
- * `/v1/models` and `/v1/models/{id}` as clients read them (API.md §4), against the real
+ * `/v1/models`, `/v1/models/{id}` and `/v1/usage/rollups` as clients read them (API.md §4, §6, §7), against the real
  * gateway and a real loopback Azure fake, through the official `openai` SDK.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -119,5 +119,20 @@ describe('GET /models/{id} for a key limited to some models', () => {
     // The same key on /api/v1, and an unrestricted key still sees the model.
     expect(await sdkError(gw.openai(limited.key, { basePath: '/api/v1' }).models.retrieve('gpt-4o-mini'))).toMatchObject({ status: 404, code: 'model_not_found' });
     expect(await gw.openai(key).models.retrieve('gpt-4o-mini')).toMatchObject({ id: 'gpt-4o-mini', provider: 'openai' });
+  });
+});
+
+describe('GET /usage/rollups', () => {
+  it('regression: has the listing shape of every listing, served whole (has_more false, next_cursor null)', async () => {
+    await gw.openai(key).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'count me' }], max_tokens: 20 });
+    for (const basePath of ['/v1', '/api/v1'] as const) {
+      const rollups = await gw.openai(key, { basePath }).get<{ object: string; data: { model: string; requests: number }[]; has_more: boolean; next_cursor: string | null }>('/usage/rollups', {
+        query: { granularity: 'hour', group_by: 'model' },
+      });
+      expect(rollups).toMatchObject({ object: 'list', has_more: false, next_cursor: null });
+      expect(rollups.data.find((r) => r.model === 'gpt-4o-mini')!.requests).toBeGreaterThanOrEqual(1);
+    }
+    const empty = await gw.openai(key).get('/usage/rollups', { query: { granularity: 'day', from: '2001-01-01T00:00:00Z', to: '2001-01-02T00:00:00Z' } });
+    expect(empty).toEqual({ object: 'list', data: [], has_more: false, next_cursor: null });
   });
 });
