@@ -74,6 +74,11 @@ export async function runBilledCall(ctx: PipelineContext, principal: Principal, 
     const why = model && model.modality !== spec.modality ? `serves ${model.modality}, not ${spec.modality}` : `does not exist or has no enabled ${spec.modality} deployment`;
     throw gatewayError('model_not_found', `The model '${spec.model}' ${why}.`, { param: 'model' });
   }
+  // Within a modality, some models serve only part of it (tts-1 speaks, whisper transcribes).
+  const path = `/v1/${spec.endpoint.replace('.', '/')}`;
+  if (!model.endpoints.includes(path)) {
+    throw gatewayError('model_not_found', `The model '${spec.model}' serves ${model.endpoints.join(', ')}, not ${path}.`, { param: 'model' });
+  }
   assertModelAllowed(principal, spec.model);
   const admission = admitKey(ctx, principal, spec.tokenEstimate, (name, value) => reply.header(name, value));
   const newRequest: NewRequest = {

@@ -291,6 +291,19 @@ describe('error catalogue: request, auth, wallet, routing refusals', () => {
       await gw.admin('DELETE', '/admin/api/deployments/embedder');
     });
 
+    it('says so when the model serves another endpoint of its modality (tts-1 asked to transcribe)', async () => {
+      await gw.addAzureDeployment(fake, { name: 'speaker', model: 'tts-1', deployment: 'tts-1' });
+      const before = fake.requests.length;
+      const form = new FormData();
+      form.append('model', 'tts-1');
+      form.append('file', new Blob([Buffer.alloc(64)], { type: 'audio/wav' }), 'a.wav');
+      const res = await fetch(`${gw.url}/v1/audio/transcriptions`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: form });
+      const error = await expectErrorResponse(res, { status: 404, code: 'model_not_found', type: 'invalid_request_error', param: 'model' });
+      expect(error.message).toBe("The model 'tts-1' serves /v1/audio/speech, not /v1/audio/transcriptions.");
+      expect(fake.requests.length).toBe(before);
+      await gw.admin('DELETE', '/admin/api/deployments/speaker');
+    });
+
     it('answers unknown routes with not_found', async () => {
       const res = await fetch(`${gw.url}/v1/no/such/route?x=1`, { headers: { authorization: `Bearer ${key}` } });
       const error = await expectErrorResponse(res, { status: 404, code: 'not_found', type: 'not_found_error', param: null });
