@@ -21,6 +21,7 @@ import { allowedHostNames, isAllowedHost } from './auth/host-check.js';
 import { errorBody, gatewayError, GatewayError, openAiErrorBody, type ErrorProtocol } from './errors.js';
 import { VERSION } from './version.js';
 import { lazyRequestLoggers } from './request-logger.js';
+import { openGatewayLog } from './log-file.js';
 import { newId, newSortableId } from './ids.js';
 import { authenticateClient } from './routes/client-auth.js';
 import { clientRoutes } from './routes/client-routes.js';
@@ -73,10 +74,14 @@ declare module 'fastify' {
 export async function createGateway(options: GatewayOptions = {}): Promise<Gateway> {
   const config = loadConfig(options);
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  // Stdout and <dataDir>/logs/omixa.log; nothing is logged at all when silent, so no file then.
+  const log = config.logLevel === 'silent' ? undefined : openGatewayLog(config.dataDir);
 
   const app = Fastify({
     logger: {
       level: config.logLevel,
+      ...(log ? { stream: log.stream } : {}),
+      // Applied before the line reaches any destination: the file never sees a secret either.
       redact: {
         paths: ['req.headers.authorization', 'req.headers["api-key"]', 'req.headers["x-api-key"]', 'req.headers["x-goog-api-key"]', 'apiKey', 'secret', 'token', '*.apiKey', '*.secret'],
         censor: '[redacted]',
@@ -101,12 +106,21 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     clientErrorHandler: onClientError,
   });
 
-  const store = openStore(config.dataDir, { nativeBinding: options.nativeBinding });
+  if (log?.failure) app.log.warn({ err: log.failure }, 'cannot write the log file; logging to stdout only');
+
+  let store: Store;
+  try {
+    store = openStore(config.dataDir, { nativeBinding: options.nativeBinding });
+  } catch (err) {
+    log?.close();
+    throw err;
+  }
   let vault: SecretVault;
   try {
     vault = await createVault({ backend: config.secretBackend, dataDir: config.dataDir, namespace: store.instanceId, masterKeyHex: config.masterKeyHex, logger: app.log });
   } catch (err) {
     store.close();
+    log?.close();
     throw err;
   }
   const control = createControlPlane(store, vault);
@@ -283,6 +297,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       await ctx.upstream.close();
       store.close();
       unlock();
+      log?.close();
     },
   };
 }
