@@ -6,6 +6,7 @@ import { openStore, type Store } from './db/store.js';
 import { createVault } from './vault/index.js';
 import type { SecretVault } from './vault/types.js';
 import { createControlPlane, viewDeployment, type ControlPlane } from './control-plane.js';
+import { MODALITIES } from './db/catalog-repository.js';
 import { isGatewayError } from './errors.js';
 import { microsToUsd, usdToMicros } from './domain/pricing.js';
 import { createUpstreamClient } from './providers/http.js';
@@ -187,6 +188,7 @@ export function buildCli(io: Io = defaultIo): Command {
     .option('--weight <n>', 'share within its priority', int('--weight'))
     .option('--priority <n>', 'lower is tried first', int('--priority'))
     .option('--fast-mode', 'send service_tier=priority (Azure priority processing)')
+    .option('--modality <modality>', `what a model not in the catalog does: ${MODALITIES.join(', ')} (default chat); a catalog model keeps its own`)
     .option('--json', 'print JSON')
     .action(async (model: string, name: string, endpoint: string, deployment: string, apiKeyArg: string, opts: Record<string, string | number | boolean | undefined>) => {
       const apiKey = apiKeyArg === '-' ? (await io.stdin()).trim() : apiKeyArg;
@@ -207,11 +209,14 @@ export function buildCli(io: Io = defaultIo): Command {
           weight: opts.weight as number | undefined,
           priority: opts.priority as number | undefined,
           fastMode: opts.fastMode === true,
+          modality: opts.modality as string | undefined,
         });
         print(opts.json as boolean | undefined, result, () =>
           [
             `added deployment ${name} (${result.deployment.provider}) for ${model}; secret ${result.deployment.secret} stored in the vault`,
-            ...(result.addedUnpricedModel ? [`note: ${model} is not in the catalog; added unpriced (cost 0) — set a price with \`omixa models set-price ${model}\``] : []),
+            ...(result.addedUnpricedModel
+              ? [`note: ${model} is not in the catalog; added unpriced (cost 0) with modality ${result.modality} — set a price with \`omixa models set-price ${model}\``]
+              : []),
           ].join('\n'),
         );
       });

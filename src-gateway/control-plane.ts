@@ -113,8 +113,11 @@ export function createControlPlane(store: Store, vault: SecretVault) {
       store.keys.revoke(id);
     },
 
-    /** Adds a deployment; its secret goes to the vault. `addedUnpricedModel` says the model was not in the catalog. */
-    async addDeployment(input: DeploymentInput): Promise<{ deployment: DeploymentView; addedUnpricedModel: boolean }> {
+    /**
+     * Adds a deployment; its secret goes to the vault. A model not in the catalog is added unpriced with `modality`
+     * (default chat), and `addedUnpricedModel` says so; for a model in the catalog, a `modality` other than its own is refused.
+     */
+    async addDeployment(input: DeploymentInput): Promise<{ deployment: DeploymentView; addedUnpricedModel: boolean; modality: Modality }> {
       const provider = (input.provider ?? 'azure') as ProviderId;
       if (!PROVIDERS.includes(provider)) throw invalid(`provider must be one of ${PROVIDERS.join(', ')}`, 'provider');
       if (!/^[\w.:@-]{1,64}$/.test(input.name ?? '')) throw invalid('name must be 1-64 letters, digits or . _ : @ -', 'name');
@@ -123,6 +126,11 @@ export function createControlPlane(store: Store, vault: SecretVault) {
       if (store.deployments.get(input.name)) throw invalid(`deployment "${input.name}" already exists`, 'name');
       const modality = (input.modality ?? 'chat') as Modality;
       if (!MODALITIES.includes(modality)) throw invalid(`modality must be one of ${MODALITIES.join(', ')}`, 'modality');
+      // A model the catalog knows keeps its modality: a different one given here is a mistake, not an override.
+      const known = store.catalog.get(input.model);
+      if (known && input.modality !== undefined && known.modality !== modality) {
+        throw invalid(`the catalog lists "${input.model}" as ${known.modality}, not ${modality}: leave the modality out or give ${known.modality}`, 'modality');
+      }
       checkLimits(input);
       const endpoint = normaliseEndpoint(input.endpoint);
       const addedUnpricedModel = store.catalog.ensureCustom(input.model, modality, provider);
@@ -149,7 +157,7 @@ export function createControlPlane(store: Store, vault: SecretVault) {
         },
         secretRef,
       );
-      return { deployment: viewDeployment(added), addedUnpricedModel };
+      return { deployment: viewDeployment(added), addedUnpricedModel, modality: known?.modality ?? modality };
     },
 
     async updateDeployment(idOrName: string, patch: DeploymentPatch & { apiKey?: string }): Promise<DeploymentView> {

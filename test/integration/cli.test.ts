@@ -180,11 +180,14 @@ describe('omixa CLI', () => {
       expect(added).toMatch(/not in the catalog.*unpriced/);
       expect(added).not.toContain(GOOD_SECRET);
 
-      const [addedBad, duplicate, priced] = await Promise.all([
+      const [addedBad, duplicate, priced, wrongModality] = await Promise.all([
         ok(dataDir, ['deployments', 'add', 'gpt-4o-mini', 'd-bad', fake.url, 'gpt-4o-mini', BAD_SECRET, '--priority', '1']),
         omixa(dataDir, ['deployments', 'add', 'gpt-4o-mini', 'd-ok', fake.url, 'gpt-4o-mini', 'another-secret-1234']),
         okJson(dataDir, ['models', 'set-price', 'my-custom-model', '--input', '0.5', '--cached-input', '0.25', '--output', '1.5']),
+        // A catalog model keeps its modality: another one is refused, not silently ignored.
+        omixa(dataDir, ['deployments', 'add', 'gpt-4o-mini', 'd-image', fake.url, 'gpt-4o-mini', 'another-secret-1234', '--modality', 'image']),
       ]);
+      expectOneLineFailure(wrongModality, /the catalog lists "gpt-4o-mini" as chat, not image/);
       expect(addedBad).not.toMatch(/unpriced/); // gpt-4o-mini is in the catalog
       expect(addedBad).not.toContain(BAD_SECRET);
       expectOneLineFailure(duplicate, /d-ok.*already exists/);
@@ -250,7 +253,7 @@ describe('omixa CLI', () => {
     const serverDir = tempDataDir();
     let gw: TestGateway | undefined;
     // Its own upstream, so the requests it records are this scenario's only.
-    const upstream = await startAzureFake({ chunkDelayMs: 1 });
+    const upstream = await startAzureFake({ chunkDelayMs: 1, deployments: ['gpt-4o-mini', 'text-embedding-3-small'] });
     try {
       gw = await startTestGateway({ dataDir: serverDir });
       const url = gw.url;
@@ -287,6 +290,16 @@ describe('omixa CLI', () => {
       const completion = await gw.openai(key).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], max_tokens: 5 });
       expect(completion.choices[0]!.message.content).toBe('Echo: hi');
       expect(upstream.requests.at(-1)!.headers['api-key']).toBe(GOOD_SECRET);
+
+      // A model the catalog does not know, added with --modality embedding: served on /v1/embeddings, not as chat.
+      const addedEmbedder = await ok(serverDir, ['deployments', 'add', 'my-embedder', 'emb-live', upstream.url, 'text-embedding-3-small', '-', '--modality', 'embedding'], { stdin: GOOD_SECRET });
+      expect(addedEmbedder).toMatch(/my-embedder is not in the catalog; added unpriced \(cost 0\) with modality embedding/);
+      await visibleWithin(1_000, 'new embedding deployment', async () => {
+        const res = await asKey(watcher, '/v1/models');
+        return res.ok && ((await res.json()) as { data: { id: string; modality: string }[] }).data.some((m) => m.id === 'my-embedder' && m.modality === 'embedding');
+      });
+      const embedding = await gw.openai(watcher).embeddings.create({ model: 'my-embedder', input: 'hello' });
+      expect(embedding.data[0]!.embedding.length).toBeGreaterThan(0);
 
       // Round 2: revoke the key and rotate the admin token.
       let newToken = '';

@@ -156,6 +156,22 @@ describe('embeddings through an Azure deployment', () => {
     const doctor = await gw.admin('GET', '/admin/api/doctor');
     expect(doctor.ledger_ok).toBe(true);
   });
+
+  it('serves a model outside the catalog added with modality embedding, unpriced; a catalog model keeps its modality', async () => {
+    fake.setOptions({ reply: undefined });
+    const added = await gw.admin('POST', '/admin/api/deployments', { name: 'emb-custom', model: 'my-embedder', modality: 'embedding', endpoint: fake.url, deployment: 'text-embedding-3-small', api_key: 'azure-secret-1' });
+    expect(added).toMatchObject({ name: 'emb-custom', model: 'my-embedder', added_unpriced_model: true });
+    const model = (await gw.admin('GET', '/admin/api/models')).data.find((m: { id: string }) => m.id === 'my-embedder');
+    expect(model).toMatchObject({ modality: 'embedding', endpoints: expect.arrayContaining(['/v1/embeddings']) });
+
+    const before = await gw.wallet();
+    const result = await gw.openai(key).embeddings.create({ model: 'my-embedder', input: 'hello', encoding_format: 'float' });
+    expect(result.data[0]!.embedding.length).toBeGreaterThan(0);
+    expect((await gw.wallet()).balance_micros).toBe(before.balance_micros); // unpriced: cost 0
+
+    const refused = await gw.admin('POST', '/admin/api/deployments', { name: 'emb-as-chat', model: 'text-embedding-3-small', modality: 'chat', endpoint: fake.url, deployment: 'text-embedding-3-small', api_key: 'azure-secret-1' }).catch((err: { status: number; body: unknown }) => err);
+    expect(refused).toMatchObject({ status: 400, body: { error: { code: 'invalid_request', param: 'modality', message: expect.stringContaining('the catalog lists "text-embedding-3-small" as embedding, not chat') } } });
+  });
 });
 
 describe('rerank through an OpenAI-compatible deployment', () => {
