@@ -371,7 +371,9 @@ export function buildCli(io: Io = defaultIo): Command {
           await upstream.close();
         }
         print(opts.json, checks, () => checks.map((c) => `${c.ok ? 'ok  ' : 'FAIL'}  ${c.check}: ${c.detail}`).join('\n'));
-        if (checks.some((c) => !c.ok)) process.exitCode = 1;
+        // The report stays on stdout; the failure is also one line on stderr with a non-zero exit, like every command's.
+        const failed = checks.filter((c) => !c.ok).map((c) => c.check);
+        if (failed.length > 0) throw new CliError(`doctor: ${failed.length} of ${checks.length} checks failed: ${failed.join(', ')}`);
       }),
     );
 

@@ -210,6 +210,13 @@ describe('omixa CLI', () => {
       // Each probe carried its own deployment's secret: the one read from stdin, and the one given as an argument.
       expect(fake.requests.map((r) => r.headers['api-key']).sort()).toEqual([BAD_SECRET, GOOD_SECRET].sort());
 
+      // doctor with a failing deployment: the report on stdout, one line on stderr saying what failed, exit non-zero.
+      const sick = await omixa(dataDir, ['doctor']);
+      expect(sick.code).toBe(1);
+      expect(sick.stdout).toMatch(/^FAIL\s+deployment d-bad: HTTP 401\b/m);
+      expect(sick.stdout).toMatch(/^ok\s+deployment d-ok\b/m);
+      expect(sick.stderr.trim().split('\n')).toEqual(['omixa: doctor: 1 of 5 checks failed: deployment d-bad']);
+
       const backupFile = path.join(scratch, 'backup.db');
       const [removed, backedUp] = await Promise.all([ok(dataDir, ['deployments', 'remove', 'd-bad']), ok(dataDir, ['backup', backupFile])]);
       expect(removed).toMatch(/removed deployment d-bad/);
