@@ -313,8 +313,13 @@ export function buildCli(io: Io = defaultIo): Command {
     .option('--json', 'print JSON')
     .action((opts: { account: string; amount: string; json?: boolean }) =>
       withSession(dataDir(), ({ control }) => {
-        const { account, wallet: state } = control.topUp(opts.account, usdToMicros(opts.amount), 'cli top-up');
-        print(opts.json, { account: account.id, ...state }, () => `topped up ${account.name} by $${opts.amount}; balance $${microsToUsd(state.balanceMicros)}`);
+        // Wallets count whole micro-USD: the amount is rounded to 6 decimals, and what is printed is what was credited.
+        const micros = usdToMicros(opts.amount);
+        if (micros <= 0) throw new CliError(Number(opts.amount) > 0 ? `--amount ${opts.amount} rounds to 0 USD; the smallest top-up is 0.000001 USD` : '--amount must be more than 0 USD');
+        const { account, wallet: state } = control.topUp(opts.account, micros, 'cli top-up');
+        const credited = microsToUsd(micros);
+        const rounded = /\.\d{6}0*[1-9]/.test(opts.amount) ? ` (${opts.amount} rounded to the micro-dollar)` : '';
+        print(opts.json, { account: account.id, credited_micros: micros, ...state }, () => `topped up ${account.name} by $${credited}${rounded}; balance $${microsToUsd(state.balanceMicros)}`);
       }),
     );
   wallet

@@ -131,11 +131,15 @@ describe('omixa CLI', () => {
     expect(alice.code).toBe(0);
     expect(alice.account).toMatchObject({ id: expect.stringMatching(/^acct_/), name: 'alice' });
 
-    const [list, topUp, unknownAccount, badAmount] = await Promise.all([
+    const [list, topUp, unknownAccount, badAmount, zero, belowAMicro, rounded] = await Promise.all([
       okJson<{ id: string; name: string }[]>(dataDir, ['accounts', 'list']),
       okJson(dataDir, ['wallet', 'top-up', '--account', 'alice', '--amount', '12.5']),
       omixa(dataDir, ['wallet', 'top-up', '--account', 'nobody', '--amount', '1']),
       omixa(dataDir, ['wallet', 'top-up', '--account', 'alice', '--amount', '1,5']),
+      omixa(dataDir, ['wallet', 'top-up', '--account', 'alice', '--amount', '0']),
+      omixa(dataDir, ['wallet', 'top-up', '--account', 'alice', '--amount', '0.0000004']),
+      // On `default`: alice's balance is checked below.
+      ok(dataDir, ['wallet', 'top-up', '--account', 'default', '--amount', '1.1234567']),
     ]);
     // The first start created `default`; names are unique, ids are stable.
     expect(list.map((a) => a.name).sort()).toEqual(['alice', 'default']);
@@ -143,6 +147,12 @@ describe('omixa CLI', () => {
     expect(topUp).toMatchObject({ account: alice.account.id, balanceMicros: 12_500_000, lockedMicros: 0 });
     expectOneLineFailure(unknownAccount, /nobody/);
     expectOneLineFailure(badAmount, /1,5/);
+    // --amount is in USD, and so are its errors.
+    expectOneLineFailure(zero, /^omixa: --amount must be more than 0 USD$/);
+    expectOneLineFailure(belowAMicro, /^omixa: --amount 0\.0000004 rounds to 0 USD; the smallest top-up is 0\.000001 USD$/);
+    for (const failure of [zero, belowAMicro]) expect(failure.stderr).not.toMatch(/micro-USD|amount_micros/);
+    // Wallets count micro-USD: what is printed is what was credited, and the rounding is said.
+    expect(rounded.trim()).toMatch(/^topped up default by \$1\.123457 \(1\.1234567 rounded to the micro-dollar\); balance \$\d+\.\d{6}$/);
 
     // By id as well as by name; the failed calls moved nothing.
     const shown = await okJson(dataDir, ['wallet', 'show', '--account', alice.account.id]);
