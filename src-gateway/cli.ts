@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { loadConfig, type GatewayConfig } from './config.js';
+import { ConfigError, loadConfig, SETTING_ENV, type GatewayConfig, type SettingName } from './config.js';
 import { openStore, type Store } from './db/store.js';
 import { createVault } from './vault/index.js';
 import type { SecretVault } from './vault/types.js';
@@ -71,6 +71,39 @@ const usd = (value: string) => {
   return value;
 };
 
+/** `omixa serve` flags (commander's camelCase names) and the setting each one sets: every API.md §1 variable has one. */
+const SERVE_FLAGS = {
+  host: 'host',
+  port: 'port',
+  dataDir: 'dataDir',
+  adminToken: 'adminToken',
+  secretBackend: 'secretBackend',
+  masterKey: 'masterKeyHex',
+  requireSignature: 'requireSignature',
+  streamChunkBytes: 'streamChunkBytes',
+  streamHeartbeatSeconds: 'heartbeatSeconds',
+  streamPaddingBytes: 'paddingBytes',
+} as const satisfies Record<string, SettingName>;
+
+const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/** The environment with the given flags written over their variables, so flags and variables share one validation. */
+function serveEnv(flags: Partial<Record<keyof typeof SERVE_FLAGS, string | boolean>>): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const [flag, setting] of Object.entries(SERVE_FLAGS) as [keyof typeof SERVE_FLAGS, SettingName][]) {
+    const value = flags[flag];
+    if (value !== undefined) env[SETTING_ENV[setting]] = String(value);
+  }
+  return env;
+}
+
+/** A setting refused because of a flag is reported under the flag's name, with the reason its variable would get. */
+function flagConfigError(err: unknown, flags: Partial<Record<keyof typeof SERVE_FLAGS, unknown>>): unknown {
+  if (!(err instanceof ConfigError)) return err;
+  const flag = (Object.keys(SERVE_FLAGS) as (keyof typeof SERVE_FLAGS)[]).find((f) => SERVE_FLAGS[f] === err.setting && flags[f] !== undefined);
+  return flag ? new CliError(`invalid ${flagName(flag)}: ${err.reason}`) : err;
+}
+
 /** Builds the command tree; exported for tests. */
 export function buildCli(io: Io = defaultIo): Command {
   const program = new Command('omixa')
@@ -84,15 +117,26 @@ export function buildCli(io: Io = defaultIo): Command {
 
   program
     .command('serve')
-    .description('run the gateway and the web console')
-    .option('--host <host>', 'bind address (default 127.0.0.1)')
-    .option('--port <port>', 'port (default 7878)', int('--port'))
-    .option('--data-dir <dir>', 'data directory')
-    .action(async (opts: { host?: string; port?: number; dataDir?: string }) => {
+    .description('run the gateway and the web console; each flag overrides its environment variable')
+    .option('--host <host>', 'bind address (OMIXA_HOST, default 127.0.0.1)')
+    .option('--port <port>', 'port (OMIXA_PORT, default 7878; 0 = any free port)')
+    .option('--data-dir <dir>', 'data directory (OMIXA_DATA_DIR)')
+    .option('--admin-token <token>', 'admin bearer token, 16+ characters (OMIXA_ADMIN_TOKEN); flags show in `ps`: prefer the variable')
+    .option('--secret-backend <backend>', 'auto, keychain or file (OMIXA_SECRET_BACKEND, default auto)')
+    .option('--master-key <hex>', "the file backend's key, 64 hex characters (OMIXA_MASTER_KEY); flags show in `ps`: prefer the variable")
+    .option('--require-signature', 'require HMAC signatures on every client call (OMIXA_REQUIRE_SIGNATURE)')
+    .option('--no-require-signature', 'do not require them, whatever OMIXA_REQUIRE_SIGNATURE says')
+    .option('--stream-chunk-bytes <n>', 'max bytes held before a flush when re-framing a stream (AZURE_STREAM_CHUNK_BYTES, default 128)')
+    .option('--stream-heartbeat-seconds <s>', 'SSE heartbeat while the upstream is silent (AZURE_STREAM_HEARTBEAT_SECONDS, default 1)')
+    .option('--stream-padding-bytes <n>', 'size of the first SSE comment, 0 = off (AZURE_STREAM_FLUSH_PADDING_BYTES, default 8192)')
+    .action(async (opts: Partial<Record<keyof typeof SERVE_FLAGS, string | boolean>>) => {
       // Loaded here only: the other commands start twice as fast without the whole server.
       const { createGateway } = await import('./server.js');
       const consoleDir = path.resolve(import.meta.dirname, '..', 'out', 'renderer');
-      const gateway = await createGateway({ host: opts.host, port: opts.port, dataDir: opts.dataDir ?? dataDir(), consoleDir: fs.existsSync(consoleDir) ? consoleDir : undefined });
+      const given = { ...opts, dataDir: opts.dataDir ?? dataDir() };
+      const gateway = await createGateway({ env: serveEnv(given), consoleDir: fs.existsSync(consoleDir) ? consoleDir : undefined }).catch((err: unknown) => {
+        throw flagConfigError(err, given);
+      });
       let url: string;
       try {
         ({ url } = await gateway.start());
@@ -103,7 +147,11 @@ export function buildCli(io: Io = defaultIo): Command {
         throw err;
       }
       io.out(`Omixa gateway on ${url}  (OpenAI base URL: ${url}/v1, console: ${url}/, data: ${gateway.config.dataDir})`);
-      io.out('Admin token: run `omixa admin-token` to show it.');
+      io.out(
+        given.adminToken !== undefined ? 'Admin token: the one given with --admin-token.'
+        : gateway.config.adminToken ? 'Admin token: the one in OMIXA_ADMIN_TOKEN.'
+        : 'Admin token: run `omixa admin-token` to show it.',
+      );
       await new Promise<void>((resolve) => {
         const stop = () => void gateway.stop().then(resolve);
         process.once('SIGINT', stop);

@@ -25,9 +25,12 @@ function childEnv(dataDir: string, extra: Record<string, string>): NodeJS.Proces
   return { ...env, OMIXA_DATA_DIR: dataDir, OMIXA_SECRET_BACKEND: 'file', OMIXA_LOG_LEVEL: 'info', OMIXA_RELOAD_INTERVAL_MS: '100', ...extra };
 }
 
-/** `omixa serve --port P` (0: any free port); resolves with the URL it prints, or rejects (with its output) when it exits or takes too long. */
-export function serve(dataDir: string, env: Record<string, string> = {}, timeoutMs = 60_000, port = 0): Promise<OmixaServer> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--data-dir', dataDir], { cwd: ROOT, env: childEnv(dataDir, env), stdio: 'pipe' });
+/**
+ * `omixa serve --port P [...flags]` (0: any free port); resolves with the URL it prints, or rejects (with its output) when
+ * it exits or takes too long.
+ */
+export function serve(dataDir: string, env: Record<string, string> = {}, timeoutMs = 60_000, port = 0, flags: string[] = []): Promise<OmixaServer> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--data-dir', dataDir, ...flags], { cwd: ROOT, env: childEnv(dataDir, env), stdio: 'pipe' });
   children.add(child);
   let out = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
