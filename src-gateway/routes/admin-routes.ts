@@ -8,7 +8,7 @@ import type { SecretVault } from '../vault/types.js';
 import type { PipelineContext } from '../pipeline/context.js';
 import { handleChatCompletions } from '../pipeline/chat.js';
 import { testDeployment } from '../pipeline/deployment-test.js';
-import { modelView } from './views.js';
+import { modelView, wholeList } from './views.js';
 import { walletView, listOrBadCursor } from './client-routes.js';
 import { parseGranularity, parseLimit, parseTime } from './query.js';
 import type { UsageRecord } from '../db/requests-repository.js';
@@ -253,7 +253,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRouteOptio
     const q = req.query;
     const accountId = q.account ? control.account(q.account).id : undefined;
     const data = store.requests.rollups({ granularity: parseGranularity(q.granularity), from: parseTime(q.from, 'from'), to: parseTime(q.to, 'to'), accountId, groupByModel: q.group_by === 'model' });
-    return { object: 'list', data };
+    return wholeList(data);
   });
 
   // Live feed of finished requests for the dashboard.

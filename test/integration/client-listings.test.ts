@@ -134,5 +134,9 @@ describe('GET /usage/rollups', () => {
     }
     const empty = await gw.openai(key).get('/usage/rollups', { query: { granularity: 'day', from: '2001-01-01T00:00:00Z', to: '2001-01-02T00:00:00Z' } });
     expect(empty).toEqual({ object: 'list', data: [], has_more: false, next_cursor: null });
+    // The admin's rollups across accounts have the same shape.
+    const admin = await gw.admin('GET', '/admin/api/usage/rollups?granularity=hour&group_by=model');
+    expect(admin).toMatchObject({ object: 'list', has_more: false, next_cursor: null });
+    expect(admin.data.find((r: { model: string }) => r.model === 'gpt-4o-mini').requests).toBeGreaterThanOrEqual(1);
   });
 });
