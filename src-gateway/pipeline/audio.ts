@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { gatewayError } from '../errors.js';
 import type { Deployment } from '../db/deployments-repository.js';
-import { audioDurationBound } from '../domain/audio-duration.js';
+import { audioDurationBound, wavDurationSeconds } from '../domain/audio-duration.js';
 import { mediaHoldMicros, secondsToMilliseconds, speechHoldCharacters } from '../domain/media-pricing.js';
 import { parseVerboseTranscript, renderTranscript, TRANSCRIPTION_FORMATS, type TranscriptionFormat } from '../protocols/transcription-formats.js';
 import type { UploadedFile } from '../providers/types.js';
@@ -88,15 +88,19 @@ export interface TranscriptionInput {
   file: UploadedFile;
 }
 
-/** gpt-4o(-mini)-transcribe answer only json and text: they cannot be asked for verbose_json. */
+/**
+ * gpt-4o(-mini)-transcribe answer only json and text: they cannot be asked for verbose_json. They are asked for json,
+ * whose usage counts tokens, and the client's format is made locally from its text.
+ */
 function verboseCapable(deployment: Deployment, model: string): boolean {
   return !/transcribe/i.test(deployment.deployment) && !/transcribe/i.test(model);
 }
 
 /**
  * `POST /audio/transcriptions`: hold `per_second ×` an upper bound of the duration (the WAV header's, or the size at
- * a conservative bitrate, capped); ask the upstream for `verbose_json`, capture its reported `duration` (else the
- * bound) and answer in the client's format, converted locally.
+ * a conservative bitrate, capped); ask the upstream for `verbose_json` (json of the models that have no other), capture
+ * what it reports — its `duration`, or its tokens at the model's token prices — else the WAV header's duration, else
+ * the bound, and answer in the client's format, converted locally.
  */
 export async function handleTranscription(ctx: PipelineContext, principal: Principal, req: FastifyRequest, reply: FastifyReply, input: TranscriptionInput): Promise<void> {
   const flat: JsonBody = requireBody(Object.fromEntries(Object.entries(input.fields).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v])));
@@ -113,30 +117,31 @@ export async function handleTranscription(ctx: PipelineContext, principal: Princ
     tokenEstimate: 0,
     hold: (m) => mediaHoldMicros({ milliseconds: bound.seconds * 1000 }, m.price),
     build: (provider, deployment, secret) =>
-      provider.audioTranscriptions!({ deployment, secret, files: [file], fields: { ...fields, response_format: verboseCapable(deployment, model) ? 'verbose_json' : format } }),
+      provider.audioTranscriptions!({ deployment, secret, files: [file], fields: { ...fields, response_format: verboseCapable(deployment, model) ? 'verbose_json' : 'json' } }),
     async settle(res, call): Promise<Settlement> {
       const text = (await readUpstreamBody(res, call)).toString('utf8');
-      let duration: number | undefined;
-      let rendered: { contentType: string; body: string };
-      if (verboseCapable(call.deployment, model)) {
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          parsed = undefined;
-        }
-        const verbose = parseVerboseTranscript(parsed);
-        if (!verbose) throw gatewayError('upstream_error', 'The upstream answered with something the gateway cannot read.');
-        duration = verbose.duration;
-        rendered = renderTranscript(verbose, format);
-      } else {
-        duration = reportedSeconds(text);
-        const type = res.headers['content-type'];
-        rendered = { contentType: typeof type === 'string' ? type : 'text/plain; charset=utf-8', body: text };
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = undefined;
       }
+      const transcript = parseVerboseTranscript(parsed);
+      if (!transcript) throw gatewayError('upstream_error', 'The upstream answered with something the gateway cannot read.');
+      const verbose = verboseCapable(call.deployment, model);
+      const reported = verbose ? transcript.duration : reportedSeconds(parsed);
+      const tokens = verbose ? undefined : reportedTokens(parsed);
+      const price = call.model.price;
+      const byTokens = tokens !== undefined && (price.inputPerMtokMicros !== null || price.outputPerMtokMicros !== null);
+      const duration = reported ?? wavDurationSeconds(input.file.data);
+      // A json answer is the client's as the upstream wrote it; the other formats are made from its text.
+      const rendered =
+        !verbose && format === 'json'
+          ? { contentType: 'application/json', body: text }
+          : renderTranscript({ ...(verbose ? transcript : { task: 'transcribe', text: transcript.text }), ...(duration === undefined ? {} : { duration }) }, format);
       return {
-        usage: { milliseconds: duration === undefined ? bound.seconds * 1000 : secondsToMilliseconds(duration) },
-        usageSource: duration === undefined ? 'local' : 'upstream',
+        usage: byTokens ? tokens : { milliseconds: duration === undefined ? bound.seconds * 1000 : secondsToMilliseconds(duration) },
+        usageSource: byTokens || reported !== undefined ? 'upstream' : 'local',
         send: async () => {
           await reply.code(200).header('content-type', rendered.contentType).send(rendered.body);
         },
@@ -145,13 +150,17 @@ export async function handleTranscription(ctx: PipelineContext, principal: Princ
   });
 }
 
-/** `duration`, or `usage.seconds` of `{type:"duration"}` usage, from a JSON answer; undefined for text answers. */
-function reportedSeconds(text: string): number | undefined {
-  try {
-    const json = JSON.parse(text) as { duration?: unknown; usage?: { type?: unknown; seconds?: unknown } };
-    const seconds = json.duration ?? (json.usage?.type === 'duration' ? json.usage.seconds : undefined);
-    return typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
-  } catch {
-    return undefined;
-  }
+/** `duration`, or `usage.seconds` of `{type:"duration"}` usage, from a JSON answer. */
+function reportedSeconds(json: unknown): number | undefined {
+  const answer = json as { duration?: unknown; usage?: { type?: unknown; seconds?: unknown } };
+  const seconds = answer.duration ?? (answer.usage?.type === 'duration' ? answer.usage.seconds : undefined);
+  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
+}
+
+/** The input and output tokens of `{type:"tokens"}` usage (gpt-4o-transcribe's json), from a JSON answer. */
+function reportedTokens(json: unknown): { inputTokens: number; outputTokens: number } | undefined {
+  const usage = (json as { usage?: { type?: unknown; input_tokens?: unknown; output_tokens?: unknown } }).usage;
+  if (usage?.type !== 'tokens') return undefined;
+  const whole = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 0;
+  return whole(usage.input_tokens) && whole(usage.output_tokens) ? { inputTokens: usage.input_tokens, outputTokens: usage.output_tokens } : undefined;
 }

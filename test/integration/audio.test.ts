@@ -157,14 +157,45 @@ describe('audio through Azure deployments', () => {
     expect(bad.error).toMatchObject({ param: 'file_url' });
   });
 
-  it('bills the duration a gpt-4o-transcribe deployment reports in usage, without asking it for verbose_json', async () => {
+  it('bills the tokens a gpt-4o-transcribe deployment reports in usage, without asking it for verbose_json', async () => {
     fake.setOptions({ reply: () => ({ duration: 2.2 }) });
     const before = await gw.wallet();
-    const result = await gw.openai(key).audio.transcriptions.create({ model: 'gpt-4o-transcribe', file: await toFile(makeWav(2.2), 'b.wav') });
+    const { data: result, response } = await gw.openai(key).audio.transcriptions.create({ model: 'gpt-4o-transcribe', file: await toFile(makeWav(2.2), 'b.wav') }).withResponse();
     expect(result.text).toContain('quick brown fox');
     expect(fake.requests[fake.requests.length - 1]!.body.response_format).toBe('json');
-    // json usage reports whole seconds: 3 s × 100.
-    expect(before.balance_micros - (await gw.wallet()).balance_micros).toBe(300);
+    // The json answer is the client's as the upstream wrote it, token usage included.
+    const usage = (result as unknown as { usage: { type: string; input_tokens: number; output_tokens: number } }).usage;
+    expect(usage).toMatchObject({ type: 'tokens', input_tokens: 22 });
+    // 22 audio tokens × $6/MTok + output tokens × $10/MTok, in micro-USD.
+    const cost = 22 * 6 + usage.output_tokens * 10;
+    expect(before.balance_micros - (await gw.wallet()).balance_micros).toBe(cost);
+    const row = await gw.admin('GET', `/admin/api/usage/requests/${response.headers.get('x-omixa-request-id')}`);
+    expect(row).toMatchObject({ cost_micros: cost, usage_source: 'upstream' });
+  });
+
+  it('regression: answers text, srt, vtt and verbose_json from gpt-4o-transcribe, asking it for json and billing the same tokens', async () => {
+    fake.setOptions({ reply: () => ({ duration: 2.2 }) });
+    const client = gw.openai(key);
+    const file = async () => toFile(makeWav(2.2), 'c.wav');
+    const costs: number[] = [];
+    const paid = async <T>(call: () => Promise<T>): Promise<T> => {
+      const before = (await gw.wallet()).balance_micros;
+      const result = await call();
+      costs.push(before - (await gw.wallet()).balance_micros);
+      return result;
+    };
+    const text = await paid(async () => client.audio.transcriptions.create({ model: 'gpt-4o-transcribe', file: await file(), response_format: 'text' }));
+    expect(text).toBe('The quick brown fox jumps over the lazy dog. It was a sunny day.\n');
+    const srt = await paid(async () => client.audio.transcriptions.create({ model: 'gpt-4o-transcribe', file: await file(), response_format: 'srt' }));
+    // One cue over the whole audio: the WAV header's 2.2 s, as the model reports no timing.
+    expect(srt).toBe('1\n00:00:00,000 --> 00:00:02,200\nThe quick brown fox jumps over the lazy dog. It was a sunny day.\n');
+    const vtt = await paid(async () => client.audio.transcriptions.create({ model: 'gpt-4o-transcribe', file: await file(), response_format: 'vtt' }));
+    expect(vtt).toBe('WEBVTT\n\n00:00:00.000 --> 00:00:02.200\nThe quick brown fox jumps over the lazy dog. It was a sunny day.\n');
+    const verbose = await paid(async () => client.audio.transcriptions.create({ model: 'gpt-4o-transcribe', file: await file(), response_format: 'verbose_json' }));
+    expect(verbose).toMatchObject({ task: 'transcribe', duration: 2.2, text: 'The quick brown fox jumps over the lazy dog. It was a sunny day.' });
+    expect(fake.requests.slice(-4).map((r) => r.body.response_format)).toEqual(['json', 'json', 'json', 'json']);
+    const tokens = 22 * 6 + Math.ceil('The quick brown fox jumps over the lazy dog. It was a sunny day.'.length / 4) * 10;
+    expect(costs).toEqual([tokens, tokens, tokens, tokens]);
   });
 
   it('refuses audio over 25 MB with 413, declared or streamed, and an unknown format with 400', async () => {

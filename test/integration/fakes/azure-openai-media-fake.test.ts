@@ -78,5 +78,11 @@ describe('Azure OpenAI fake: media endpoints', () => {
     expect(srt.startsWith('1\n00:00:00,000 --> ')).toBe(true);
     const refused = await client('gpt-4o-transcribe').audio.transcriptions.create({ model: 'gpt-4o-transcribe', file: await file(), response_format: 'verbose_json' }).catch((e: unknown) => e);
     expect((refused as APIError).status).toBe(400);
+    // whisper's json usage counts seconds; gpt-4o-transcribe's counts tokens, as the real API reports them.
+    expect((json as unknown as { usage: unknown }).usage).toEqual({ type: 'duration', seconds: 3 });
+    const tokens = await client('gpt-4o-transcribe').audio.transcriptions.create({ model: 'gpt-4o-transcribe', file: await file() });
+    expect((tokens as unknown as { usage: unknown }).usage).toEqual({
+      type: 'tokens', input_tokens: 30, input_token_details: { text_tokens: 0, audio_tokens: 30 }, output_tokens: Math.ceil(tokens.text.length / 4), total_tokens: 30 + Math.ceil(tokens.text.length / 4),
+    });
   });
 });

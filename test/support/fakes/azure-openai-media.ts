@@ -213,6 +213,13 @@ function transcription(res: ServerResponse, ctx: MediaFakeContext, body: any, fi
     return segment;
   });
   const plain = { 'content-type': 'text/plain; charset=utf-8' };
+  if (format === 'json' && /transcribe/.test(deployment)) {
+    // gpt-4o(-mini)-transcribe count tokens, not seconds: 10 audio tokens a second here, and ~4 characters a text token.
+    const audioTokens = Math.ceil(duration * 10);
+    const outputTokens = Math.ceil(text.length / 4);
+    const usage = { type: 'tokens', input_tokens: audioTokens, input_token_details: { text_tokens: 0, audio_tokens: audioTokens }, output_tokens: outputTokens, total_tokens: audioTokens + outputTokens };
+    return ctx.sendJson(res, 200, { text, usage });
+  }
   if (format === 'json') return ctx.sendJson(res, 200, { text, usage: { type: 'duration', seconds: Math.ceil(duration) } });
   if (format === 'verbose_json') return ctx.sendJson(res, 200, { task: 'transcribe', language: 'english', duration, text, segments });
   if (format === 'text') return void res.writeHead(200, plain).end(`${text}\n`);
