@@ -8,6 +8,8 @@ export interface FamilyRule {
   pattern: RegExp;
   /** Accepted efforts, or null when the family takes no reasoning_effort at all. */
   reasoningEfforts: readonly string[] | null;
+  /** The name the family takes the output limit under, when it refuses the deprecated `max_tokens`. */
+  maxTokensField?: 'max_completion_tokens';
 }
 
 export interface FamilyTable {
@@ -17,13 +19,18 @@ export interface FamilyTable {
 
 export interface RawFamilyTable {
   effort_scale: string[];
-  families: { family: string; pattern: string; reasoning_efforts: string[] | null }[];
+  families: { family: string; pattern: string; reasoning_efforts: string[] | null; max_tokens_field?: string }[];
 }
 
 export function parseFamilyTable(raw: RawFamilyTable): FamilyTable {
   return {
     scale: raw.effort_scale,
-    families: raw.families.map((f) => ({ family: f.family, pattern: new RegExp(f.pattern, 'i'), reasoningEfforts: f.reasoning_efforts })),
+    families: raw.families.map((f) => {
+      if (f.max_tokens_field !== undefined && f.max_tokens_field !== 'max_completion_tokens') {
+        throw new Error(`model family ${f.family}: max_tokens_field must be max_completion_tokens, got ${f.max_tokens_field}`);
+      }
+      return { family: f.family, pattern: new RegExp(f.pattern, 'i'), reasoningEfforts: f.reasoning_efforts, ...(f.max_tokens_field ? { maxTokensField: f.max_tokens_field } : {}) };
+    }),
   };
 }
 

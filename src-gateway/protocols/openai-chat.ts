@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { gatewayError } from '../errors.js';
 import { paramPath } from './validation.js';
 import type { TokenUsage } from '../domain/pricing.js';
-import { mapReasoningEffort, type FamilyTable } from '../domain/reasoning.js';
+import { familyOf, mapReasoningEffort, type FamilyTable } from '../domain/reasoning.js';
 import type { IRChunk, InboundProtocol } from './ir.js';
 
 /**
@@ -63,6 +63,11 @@ export interface ShapeOptions {
  */
 export function shapeChatBody(request: ChatRequest, options: ShapeOptions): Record<string, unknown> {
   const body: Record<string, unknown> = { ...request };
+  // gpt-5 and the o-series refuse max_tokens (an Anthropic or Gemini client's limit arrives under that name).
+  if (body.max_tokens != null && familyOf(options.model, options.families)?.maxTokensField) {
+    body.max_completion_tokens ??= body.max_tokens;
+    delete body.max_tokens;
+  }
   const effort = mapReasoningEffort(options.model, request.reasoning_effort ?? undefined, options.families);
   if (effort === undefined) delete body.reasoning_effort;
   else body.reasoning_effort = effort;

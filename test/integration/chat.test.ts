@@ -206,6 +206,24 @@ describe('chat completions through an Azure deployment', () => {
       const sent = gpt51.requests[gpt51.requests.length - 1]!.body;
       expect(sent.reasoning_effort).toBe('none');
       expect(sent.service_tier).toBe('priority');
+
+      // gpt-5 models refuse the deprecated max_tokens: the limit goes as max_completion_tokens, whichever protocol
+      // the client spoke (the Anthropic Messages API has only max_tokens).
+      await gw.openai(key).chat.completions.create({ model: 'gpt-5.1', messages: [{ role: 'user', content: 'x' }], max_tokens: 77 });
+      expect(gpt51.requests.at(-1)!.body).toMatchObject({ max_completion_tokens: 77 });
+      expect(gpt51.requests.at(-1)!.body).not.toHaveProperty('max_tokens');
+      const res = await fetch(`${gw.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'x-api-key': key, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-5.1', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(res.status).toBe(200);
+      expect(gpt51.requests.at(-1)!.body).toMatchObject({ max_completion_tokens: 100 });
+      expect(gpt51.requests.at(-1)!.body).not.toHaveProperty('max_tokens');
+      // Other families keep max_tokens as the client sent it.
+      await gw.openai(key).chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }], max_tokens: 55 });
+      expect(fake.requests.at(-1)!.body).toMatchObject({ max_tokens: 55 });
+      expect(fake.requests.at(-1)!.body).not.toHaveProperty('max_completion_tokens');
     } finally {
       await gw.admin('DELETE', '/admin/api/deployments/g51');
       await gpt51.close();

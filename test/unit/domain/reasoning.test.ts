@@ -87,4 +87,19 @@ describe('reasoning_effort per model family (resources/model-families.json)', ()
     });
     expect(mapReasoningEffort('x-1', 'xhigh', custom)).toBe('low');
   });
+
+  describe('the output limit field', () => {
+    it.each(['gpt-5', 'gpt-5-mini', 'gpt-5.1', 'gpt-5.2', 'gpt-5.5', 'gpt-5-pro', 'gpt-5-chat', 'o3', 'o4-mini'])('%s takes max_completion_tokens, not max_tokens', (model) => {
+      expect(familyOf(model, table)?.maxTokensField).toBe('max_completion_tokens');
+    });
+
+    it.each(['gpt-4o', 'gpt-4.1-mini', 'gpt-35-turbo'])('%s keeps max_tokens', (model) => {
+      expect(familyOf(model, table)?.maxTokensField).toBeUndefined();
+    });
+
+    it('refuses a field it does not know', () => {
+      const raw: RawFamilyTable = { effort_scale: ['low'], families: [{ family: 'x', pattern: '^x', reasoning_efforts: null, max_tokens_field: 'max_output_tokens' }] };
+      expect(() => parseFamilyTable(raw)).toThrow(/max_tokens_field/);
+    });
+  });
 });
