@@ -211,7 +211,10 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const media = createMediaStore(store.db, config.dataDir);
   await app.register(mediaRoutes, { prefix: '/v1', ctx, authenticate, media });
   await app.register(mediaRoutes, { prefix: '/api/v1', ctx, authenticate, media });
+  // At the root (the URLs the gateway hands out) and under both client base paths, like every client endpoint.
   await app.register(fileRoutes, { media });
+  await app.register(fileRoutes, { prefix: '/v1', media });
+  await app.register(fileRoutes, { prefix: '/api/v1', media });
   const jobs = createJobRunner(ctx, media, options.env ?? process.env);
   await app.register(jobRoutes, { prefix: '/v1', ctx, authenticate, jobs });
   await app.register(jobRoutes, { prefix: '/api/v1', ctx, authenticate, jobs });

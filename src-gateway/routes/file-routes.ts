@@ -4,7 +4,7 @@ import { gatewayError, openAiErrorBody } from '../errors.js';
 import type { MediaStore } from '../media/store.js';
 
 /**
- * `GET /files/{id}` at the root: media the gateway produced. No auth (the id is an unguessable capability). `Range:
+ * `GET /files/{id}` (at the root, and under `/v1` and `/api/v1`): media the gateway produced. No auth (the id is an unguessable capability). `Range:
  * bytes=…` (RFC 9110 §14): a single range is served as 206, an unsatisfiable one as 416; several ranges get the whole
  * file (a server may ignore Range), which every media player handles.
  */

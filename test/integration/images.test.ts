@@ -121,6 +121,14 @@ describe('images through Azure deployments', () => {
     expect((await missing.json()).error.code).toBe('not_found');
     const malformed = await fetch(`${gw.url}/files/..%2Fomixa.db`);
     expect(malformed.status).toBe(404);
+
+    // Under both client base paths too, still without auth.
+    const id = url.slice(url.lastIndexOf('/') + 1);
+    for (const base of ['/v1', '/api/v1']) {
+      const res = await fetch(`${gw.url}${base}/files/${id}`, { headers: { range: 'bytes=0-7' } });
+      expect(res.status, base).toBe(206);
+      expect(Buffer.from(await res.arrayBuffer()).equals(PNG_MAGIC)).toBe(true);
+    }
   });
 
   it('passes b64_json through and asks dall-e for base64; bills what was returned, not what was asked', async () => {
