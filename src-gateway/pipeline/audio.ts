@@ -10,6 +10,9 @@ import { runBilledCall, readUpstreamBody, type Settlement } from './billed-call.
 import { optionalEnum, refuseStream, requireBody, requireString, type JsonBody } from './media-request.js';
 import type { PipelineContext, Principal } from './context.js';
 
+/** The Content-Type of each speech `response_format`, for upstreams that send none (mp3 is the API's default). */
+const SPEECH_TYPES: Record<string, string> = { mp3: 'audio/mpeg', opus: 'audio/opus', aac: 'audio/aac', flac: 'audio/flac', wav: 'audio/wav', pcm: 'audio/pcm' };
+
 /** Contract: audio uploads are at most 25 MB. */
 export const AUDIO_BYTES_LIMIT = 25 * 1024 * 1024;
 
@@ -37,7 +40,8 @@ export async function handleSpeech(ctx: PipelineContext, principal: Principal, r
       reply.hijack();
       const raw = reply.raw;
       // Hijacked: the headers Fastify holds (request id, CORS, rate limits) must be written by hand.
-      raw.writeHead(200, { ...(reply.getHeaders() as OutgoingHttpHeaders), 'content-type': typeof upstreamType === 'string' ? upstreamType : 'audio/mpeg', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
+      const contentType = typeof upstreamType === 'string' ? upstreamType : (SPEECH_TYPES[typeof body.response_format === 'string' ? body.response_format : 'mp3'] ?? 'application/octet-stream');
+      raw.writeHead(200, { ...(reply.getHeaders() as OutgoingHttpHeaders), 'content-type': contentType, 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
       raw.flushHeaders();
       let ttftMs: number | null = null;
       let failed = false;

@@ -68,6 +68,16 @@ describe('audio through Azure deployments', () => {
     expect(sent.body).toMatchObject({ input, voice: 'alloy', response_format: 'wav' });
   });
 
+  it("labels speech by its response_format when the upstream sends no Content-Type", async () => {
+    const client = gw.openai(key);
+    for (const [format, type] of [['wav', 'audio/wav'], ['flac', 'audio/flac'], ['opus', 'audio/opus'], [undefined, 'audio/mpeg']] as const) {
+      fake.setOptions({ reply: () => ({ audioSeconds: 0.1, audioChunks: 1, omitAudioType: true }) });
+      const response = await client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: 'hi', ...(format ? { response_format: format } : {}) });
+      expect(response.headers.get('content-type'), format ?? 'default').toBe(type);
+      await response.arrayBuffer();
+    }
+  });
+
   it('answers mp3 by default as audio/mpeg, counting characters as code points', async () => {
     fake.setOptions({ reply: () => ({ audioSeconds: 0.25, audioChunks: 2 }) });
     const before = await gw.wallet();

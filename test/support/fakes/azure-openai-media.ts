@@ -22,6 +22,8 @@ export interface MediaFakeReply {
   audioSeconds?: number;
   /** Speech: how many chunks the audio is written in, `chunkDelayMs` apart. Default 8. */
   audioChunks?: number;
+  /** Speech: send no Content-Type (as some OpenAI-compatible servers do). */
+  omitAudioType?: boolean;
 }
 
 export type MediaOperation = 'embeddings' | 'images/generations' | 'images/edits' | 'audio/speech' | 'audio/transcriptions';
@@ -184,7 +186,7 @@ async function speech(res: ServerResponse, ctx: MediaFakeContext, body: any, r: 
   const pieces = r.audioChunks ?? 8;
   const size = Math.ceil(audio.length / pieces);
   ctx.markStream();
-  res.writeHead(200, { 'content-type': AUDIO_TYPES[format]!, 'transfer-encoding': 'chunked' });
+  res.writeHead(200, { ...(r.omitAudioType ? {} : { 'content-type': AUDIO_TYPES[format]! }), 'transfer-encoding': 'chunked' });
   res.flushHeaders();
   for (let at = 0; at < audio.length; at += size) {
     if (at > 0 && !(await wait(ctx.options.chunkDelayMs, ctx.signal))) return;
