@@ -57,6 +57,48 @@ describe('Anthropic SDK through the gateway to an Azure deployment', () => {
     expect(row).toMatchObject({ endpoint: 'messages', status: 'ok', prompt_tokens: 1000, cached_tokens: 200, completion_tokens: 500, cost_micros: 435 });
   });
 
+  it('sends cache breakpoints and documents to an Azure deployment in the shapes the OpenAI wire takes', async () => {
+    await client().messages.create({
+      model: 'gpt-4o-mini',
+      max_tokens: 50,
+      system: [{ type: 'text', text: 'You review documents.', cache_control: { type: 'ephemeral' } }],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0xLjQK' }, title: 'spec.pdf' },
+            { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'Rule one.' } },
+            { type: 'text', text: 'Summarise both.', cache_control: { type: 'ephemeral' } },
+          ],
+        },
+      ],
+    });
+    const sent = lastSent().body;
+    expect(JSON.stringify(sent)).not.toContain('cache_control');
+    expect(sent.messages).toEqual([
+      { role: 'system', content: [{ type: 'text', text: 'You review documents.' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'file', file: { filename: 'spec.pdf', file_data: 'data:application/pdf;base64,JVBERi0xLjQK' } },
+          { type: 'text', text: 'Rule one.' },
+          { type: 'text', text: 'Summarise both.' },
+        ],
+      },
+    ]);
+
+    // A PDF by URL has no OpenAI shape: the client's 400, in the Anthropic error shape, and nothing charged.
+    const before = await gw.wallet();
+    const calls = fake.requests.length;
+    const err = await client()
+      .messages.create({ model: 'gpt-4o-mini', max_tokens: 50, messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'url', url: 'https://example.com/a.pdf' } }] }] })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((err as InstanceType<typeof Anthropic.BadRequestError>).error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
+    expect(fake.requests.length).toBe(calls);
+    expect(await gw.wallet()).toEqual(before);
+  });
+
   it('serves /api/v1/messages with a Bearer token (the SDK authToken style)', async () => {
     const bearer = new Anthropic({ authToken: key, apiKey: null, baseURL: `${gw.url}/api`, maxRetries: 0 });
     const message = await bearer.messages.create({ model: 'gpt-4o-mini', max_tokens: 50, messages: [{ role: 'user', content: 'bearer check' }] });

@@ -1,5 +1,6 @@
 import type { ChatCallInput, JsonCallInput, MultipartCallInput, Provider, UpstreamCall } from '../types.js';
 import { encodeMultipart } from '../multipart.js';
+import { openAiWireMessages } from '../openai-wire.js';
 
 /** Azure OpenAI's default data-plane version when a deployment names none. */
 export const DEFAULT_AZURE_API_VERSION = '2024-10-21';
@@ -19,7 +20,7 @@ function chatCompletions({ deployment, secret, body }: ChatCallInput): UpstreamC
   return {
     url: azureChatUrl(deployment.endpoint, deployment.deployment, deployment.apiVersion),
     headers: { 'content-type': 'application/json', 'api-key': secret },
-    body: JSON.stringify({ ...body, model: deployment.deployment }),
+    body: JSON.stringify({ ...body, messages: openAiWireMessages(body.messages), model: deployment.deployment }),
   };
 }
 

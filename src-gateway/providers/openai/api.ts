@@ -1,6 +1,7 @@
 import type { ProviderId } from '../../db/deployments-repository.js';
 import type { ChatCallInput, Endpoint, JsonCallInput, MultipartCallInput, Provider, UpstreamCall } from '../types.js';
 import { encodeMultipart } from '../multipart.js';
+import { openAiWireMessages } from '../openai-wire.js';
 
 /**
  * OpenAI and any OpenAI-compatible server (Ollama, vLLM, LM Studio, xAI, …): the endpoint is the base URL including
@@ -13,7 +14,7 @@ function chatCompletions({ deployment, secret, body }: ChatCallInput): UpstreamC
   return {
     url: `${deployment.endpoint.replace(/\/+$/, '')}/chat/completions`,
     headers,
-    body: JSON.stringify({ ...body, model: deployment.deployment }),
+    body: JSON.stringify({ ...body, messages: openAiWireMessages(body.messages), model: deployment.deployment }),
   };
 }
 
