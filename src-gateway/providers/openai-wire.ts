@@ -1,4 +1,6 @@
 import { gatewayError } from '../errors.js';
+import { familyOf, mapReasoningEffort, parseFamilyTable, type RawFamilyTable } from '../domain/reasoning.js';
+import families from '../../resources/model-families.json' with { type: 'json' };
 
 type Part = Record<string, unknown>;
 
@@ -43,4 +45,18 @@ function documentParts(block: Part): Part[] {
     `This deployment speaks the OpenAI API, which takes documents only as base64 or text; a ${String(source.type ?? 'missing')} document source cannot be sent to it.`,
     { param: 'messages' },
   );
+}
+
+const SHIPPED_FAMILIES = parseFamilyTable(families as RawFamilyTable);
+
+/**
+ * The smallest chat call a deployment of `model` answers, for the deployment test: one output token as `max_tokens`;
+ * for the families that refuse `max_tokens` (gpt-5, the o-series), a few tokens as `max_completion_tokens` at the
+ * family's lowest reasoning effort, so that reasoning does not use up the limit before the answer starts.
+ */
+export function probeBody(model: string): Record<string, unknown> {
+  const messages = [{ role: 'user', content: 'ping' }];
+  if (!familyOf(model, SHIPPED_FAMILIES)?.maxTokensField) return { messages, max_tokens: 1, stream: false };
+  const effort = mapReasoningEffort(model, 'none', SHIPPED_FAMILIES);
+  return { messages, max_completion_tokens: 64, ...(effort ? { reasoning_effort: effort } : {}), stream: false };
 }

@@ -1,6 +1,6 @@
 import type { ChatCallInput, JsonCallInput, MultipartCallInput, Provider, UpstreamCall } from '../types.js';
 import { encodeMultipart } from '../multipart.js';
-import { openAiWireMessages } from '../openai-wire.js';
+import { openAiWireMessages, probeBody } from '../openai-wire.js';
 
 /** Azure OpenAI's default data-plane version when a deployment names none. */
 export const DEFAULT_AZURE_API_VERSION = '2024-10-21';
@@ -64,5 +64,5 @@ export const azureProvider: Provider = {
   audioSpeech: azureJson('audio/speech'),
   audioTranscriptions: azureMultipart('audio/transcriptions'),
   probe: ({ deployment, secret }) =>
-    chatCompletions({ deployment, secret, body: { messages: [{ role: 'user', content: 'ping' }], max_tokens: 1, stream: false } }),
+    chatCompletions({ deployment, secret, body: probeBody(deployment.model) }),
 };

@@ -1,7 +1,7 @@
 import type { ProviderId } from '../../db/deployments-repository.js';
 import type { ChatCallInput, Endpoint, JsonCallInput, MultipartCallInput, Provider, UpstreamCall } from '../types.js';
 import { encodeMultipart } from '../multipart.js';
-import { openAiWireMessages } from '../openai-wire.js';
+import { openAiWireMessages, probeBody } from '../openai-wire.js';
 
 /**
  * OpenAI and any OpenAI-compatible server (Ollama, vLLM, LM Studio, xAI, …): the endpoint is the base URL including
@@ -54,7 +54,7 @@ function openAiLike(id: ProviderId): Provider {
     audioTranscriptions: openAiMultipart('audio/transcriptions'),
     ...(rerank ? { rerank: openAiJson('rerank') } : {}),
     probe: ({ deployment, secret }) =>
-      chatCompletions({ deployment, secret, body: { messages: [{ role: 'user', content: 'ping' }], max_tokens: 1, stream: false } }),
+      chatCompletions({ deployment, secret, body: probeBody(deployment.model) }),
   };
 }
 

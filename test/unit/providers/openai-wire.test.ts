@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { openAiWireMessages } from '../../../src-gateway/providers/openai-wire.js';
+import { openAiWireMessages, probeBody } from '../../../src-gateway/providers/openai-wire.js';
+import { azureProvider } from '../../../src-gateway/providers/azure/api.js';
+import type { Deployment } from '../../../src-gateway/db/deployments-repository.js';
 import { GatewayError } from '../../../src-gateway/errors.js';
 
 describe('IR messages on the OpenAI wire', () => {
@@ -53,5 +55,31 @@ describe('IR messages on the OpenAI wire', () => {
       expect(err).toMatchObject({ code: 'invalid_request', status: 400, param: 'messages' });
       expect((err as Error).message).toContain('a url document source');
     }
+  });
+
+  describe('the deployment test call', () => {
+    it('asks one token as max_tokens of the families that take it', () => {
+      expect(probeBody('gpt-4o-mini')).toEqual({ messages: [{ role: 'user', content: 'ping' }], max_tokens: 1, stream: false });
+      expect(probeBody('llama3.1:8b')).toMatchObject({ max_tokens: 1 });
+    });
+
+    it.each([
+      ['gpt-5', 'minimal'],
+      ['gpt-5.1', 'none'],
+      ['gpt-5-pro', 'high'],
+      ['o3', 'low'],
+      ['gpt-5-chat', undefined],
+    ])('asks %s for max_completion_tokens at its lowest reasoning effort (%s)', (model, effort) => {
+      const body = probeBody(model);
+      expect(body).toMatchObject({ max_completion_tokens: 64, stream: false });
+      expect(body).not.toHaveProperty('max_tokens');
+      expect(body.reasoning_effort).toBe(effort);
+    });
+
+    it('is what the Azure provider sends', () => {
+      const deployment = { endpoint: 'https://res.openai.azure.com', deployment: 'g51', apiVersion: null, model: 'gpt-5.1' } as unknown as Deployment;
+      const call = azureProvider.probe!({ deployment, secret: 'k' });
+      expect(JSON.parse(call.body as string)).toEqual({ ...probeBody('gpt-5.1'), model: 'g51' });
+    });
   });
 });
