@@ -126,10 +126,19 @@ export function createControlPlane(store: Store, vault: SecretVault) {
       if (store.deployments.get(input.name)) throw invalid(`deployment "${input.name}" already exists`, 'name');
       const modality = (input.modality ?? 'chat') as Modality;
       if (!MODALITIES.includes(modality)) throw invalid(`modality must be one of ${MODALITIES.join(', ')}`, 'modality');
-      // A model the catalog knows keeps its modality: a different one given here is a mistake, not an override.
-      const known = store.catalog.get(input.model);
+      // A model the catalog knows keeps its modality: a different one given here is a mistake, not an override. A
+      // custom model no deployment serves any more takes the new one (it may have been added with the wrong one).
+      let known = store.catalog.get(input.model);
       if (known && input.modality !== undefined && known.modality !== modality) {
-        throw invalid(`the catalog lists "${input.model}" as ${known.modality}, not ${modality}: leave the modality out or give ${known.modality}`, 'modality');
+        const servedBy = store.deployments.list().filter((d) => d.model === input.model).map((d) => d.name);
+        if (known.source !== 'custom') {
+          throw invalid(`the catalog lists "${input.model}" as ${known.modality}, not ${modality}: leave the modality out or give ${known.modality}`, 'modality');
+        }
+        if (servedBy.length > 0) {
+          throw invalid(`"${input.model}" is served as ${known.modality} by ${servedBy.join(', ')}: remove those deployments to serve it as ${modality}`, 'modality');
+        }
+        store.catalog.setCustomModality(input.model, modality);
+        known = store.catalog.get(input.model);
       }
       checkLimits(input);
       const endpoint = normaliseEndpoint(input.endpoint);

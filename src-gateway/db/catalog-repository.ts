@@ -156,6 +156,7 @@ export function createCatalogRepository(db: Db) {
   const insertCustom = db.prepare(
     `INSERT INTO models (id, modality, provider, endpoints, priced, source, updated_at) VALUES (?, ?, ?, ?, 0, 'custom', ?) ON CONFLICT (id) DO NOTHING`,
   );
+  const setCustomModality = db.prepare(`UPDATE models SET modality = ?, endpoints = ?, updated_at = ? WHERE id = ? AND source = 'custom'`);
   const byId = db.prepare<[string], ModelRow>('SELECT * FROM models WHERE id = ?');
   const all = db.prepare<[], ModelRow>('SELECT * FROM models ORDER BY modality, id');
 
@@ -192,6 +193,10 @@ export function createCatalogRepository(db: Db) {
     /** Adds a model the catalog does not know, unpriced (cost 0). Returns true when it was added. */
     ensureCustom(id: string, modality: Modality, provider: string): boolean {
       return insertCustom.run(id, modality, provider, JSON.stringify(ENDPOINTS_BY_MODALITY[modality]), Date.now()).changes === 1;
+    },
+    /** Gives a custom model another modality (and that modality's endpoints); false for catalog models. */
+    setCustomModality(id: string, modality: Modality): boolean {
+      return setCustomModality.run(modality, JSON.stringify(ENDPOINTS_BY_MODALITY[modality]), Date.now(), id).changes === 1;
     },
     setPrice(id: string, patch: PricePatch): ModelRecord | undefined {
       const sets = Object.entries(patch)

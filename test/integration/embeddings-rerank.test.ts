@@ -172,6 +172,24 @@ describe('embeddings through an Azure deployment', () => {
     const refused = await gw.admin('POST', '/admin/api/deployments', { name: 'emb-as-chat', model: 'text-embedding-3-small', modality: 'chat', endpoint: fake.url, deployment: 'text-embedding-3-small', api_key: 'azure-secret-1' }).catch((err: { status: number; body: unknown }) => err);
     expect(refused).toMatchObject({ status: 400, body: { error: { code: 'invalid_request', param: 'modality', message: expect.stringContaining('the catalog lists "text-embedding-3-small" as embedding, not chat') } } });
   });
+
+  it('lets a custom model added with the wrong modality take the right one once no deployment serves it', async () => {
+    fake.setOptions({ reply: undefined });
+    const deployment = { model: 'my-misfiled', endpoint: fake.url, deployment: 'text-embedding-3-small', api_key: 'azure-secret-1' };
+    await gw.admin('POST', '/admin/api/deployments', { name: 'misfiled-chat', ...deployment }); // no modality: chat
+    expect(await gw.openai(key).embeddings.create({ model: 'my-misfiled', input: 'x' }).catch((e: { status: number }) => e.status)).toBe(404);
+
+    // While a deployment serves it as chat, another modality is refused, naming that deployment.
+    const refused = await gw.admin('POST', '/admin/api/deployments', { name: 'misfiled-emb', modality: 'embedding', ...deployment }).catch((err: { status: number; body: unknown }) => err);
+    expect(refused).toMatchObject({ status: 400, body: { error: { param: 'modality', message: expect.stringContaining('served as chat by misfiled-chat') } } });
+
+    await gw.admin('DELETE', '/admin/api/deployments/misfiled-chat');
+    await gw.admin('POST', '/admin/api/deployments', { name: 'misfiled-emb', modality: 'embedding', ...deployment });
+    const model = (await gw.admin('GET', '/admin/api/models')).data.find((m: { id: string }) => m.id === 'my-misfiled');
+    expect(model).toMatchObject({ modality: 'embedding', endpoints: ['/v1/embeddings'] });
+    const result = await gw.openai(key).embeddings.create({ model: 'my-misfiled', input: 'hello', encoding_format: 'float' });
+    expect(result.data[0]!.embedding.length).toBeGreaterThan(0);
+  });
 });
 
 describe('rerank through an OpenAI-compatible deployment', () => {
