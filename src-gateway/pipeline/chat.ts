@@ -243,7 +243,7 @@ async function forwardStream(call: ChatCall, res: UpstreamResponse, reply: Fasti
   const decoder = new SseDecoder();
   const passthrough = call.inbound.passthrough && !provider.chatStream;
   const mapper = provider.chatStream?.(request.model) ?? openAiChunkMapper();
-  const out = call.inbound.stream({ requestId: call.id, model: request.model, includeUsage });
+  const out = call.inbound.stream({ requestId: call.id, model: request.model, includeUsage, promptTokens: call.promptEstimate });
   const produced: string[] = [];
   let producedText = '';
   let usage: TokenUsage | undefined;

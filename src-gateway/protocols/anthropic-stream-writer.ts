@@ -35,7 +35,8 @@ export function anthropicStreamWriter(ctx: InboundContext): InboundStreamWriter 
           content: [],
           stop_reason: null,
           stop_sequence: null,
-          usage: { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+          // The upstream's count comes with the answer's end (message_delta); until then, the gateway's own.
+          usage: { input_tokens: ctx.promptTokens ?? 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
         },
       }),
       event('ping', { type: 'ping' }),

@@ -113,6 +113,8 @@ export interface InboundContext {
   requestId: string;
   model: string;
   includeUsage: boolean;
+  /** The gateway's count of the prompt's tokens, for protocols that state it before the answer (Anthropic's message_start). */
+  promptTokens?: number;
 }
 
 /** A client-facing protocol: its request → IR, and IR answers → its answers. */

@@ -112,7 +112,11 @@ describe('Anthropic SDK through the gateway to an Azure deployment', () => {
     const stream = client().messages.stream({ model: 'gpt-4o-mini', max_tokens: 100, messages: [{ role: 'user', content: 'count' }] });
     const names: string[] = [];
     const textArrivals: number[] = [];
-    stream.on('streamEvent', (event) => names.push(event.type));
+    let startUsage: { input_tokens: number } | undefined;
+    stream.on('streamEvent', (event) => {
+      names.push(event.type);
+      if (event.type === 'message_start') startUsage = event.message.usage;
+    });
     stream.on('text', () => textArrivals.push(performance.now()));
     const message = await stream.finalMessage();
 
@@ -120,6 +124,8 @@ describe('Anthropic SDK through the gateway to an Azure deployment', () => {
     expect(message.stop_reason).toBe('end_turn');
     expect(message.usage).toMatchObject({ input_tokens: 40, output_tokens: 8 });
     expect(names[0]).toBe('message_start');
+    // message_start states the input before the answer, as Anthropic does: the gateway's own count, the upstream's at the end.
+    expect(startUsage!.input_tokens).toBeGreaterThan(0);
     expect(names.slice(1, 2)).toEqual(['content_block_start']);
     expect(names.slice(-3)).toEqual(['content_block_stop', 'message_delta', 'message_stop']);
     // 8 text pieces 40 ms apart upstream: forwarded one by one, not bunched at the end (slack for a loaded machine).
