@@ -181,7 +181,9 @@ export async function sendWithFailover<P = Provider, C = UpstreamCall, R extends
       ctx.router.finish(reservation, 0, null, Date.now());
       throw gatewayError('invalid_request', `The upstream rejected the request: ${upstream.message}`, { param: upstream.param });
     }
-    ctx.router.recordFailure(reservation, res.status === 429 ? 'rate_limited' : 'server_error', Date.now(), retryAfterMs(res.headers), `HTTP ${res.status}: ${upstream.message}`);
+    // Retry-After means "come back then" on a 429 or a 503; on other errors it is not a promise worth a long cooldown.
+    const retryAfter = res.status === 429 || res.status === 503 ? retryAfterMs(res.headers) : undefined;
+    ctx.router.recordFailure(reservation, res.status === 429 ? 'rate_limited' : 'server_error', Date.now(), retryAfter, `HTTP ${res.status}: ${upstream.message}`);
     failures.push({ kind: 'status', message: `HTTP ${res.status}: ${upstream.message}` });
   }
 

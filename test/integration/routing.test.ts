@@ -97,6 +97,15 @@ describe('failover before the first byte', () => {
     expect(fakes.map((f) => f.requests.length)).toEqual([1, 1, 2]);
   });
 
+  it('takes a Retry-After only from a 429 or a 503: a 500 carrying one gets the back-off', async () => {
+    const { gw, fakes, key } = await setup([{ fake: { reply: () => ({ status: 500, retryAfterSeconds: 300 }) }, deployment: { priority: 0 } }, { deployment: { priority: 1 } }]);
+    await ask(gw.openai(key));
+    expect(fakes.map((f) => f.requests.length)).toEqual([1, 1]);
+    const h = await health(gw, 'd0');
+    expect(h).toMatchObject({ cooling_reason: 'backoff', consecutive_failures: 1 });
+    expect(h.cooling_until - Date.now()).toBeLessThanOrEqual(5_000);
+  });
+
   it('fails over on 500, connection refused and slow headers; backs off exponentially', async () => {
     const refused = await startAzureFake();
     const refusedUrl = refused.url;
