@@ -3,6 +3,7 @@ import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { gatewayError } from '../errors.js';
 import type { Deployment } from '../db/deployments-repository.js';
 import { audioDurationBound, wavDurationSeconds } from '../domain/audio-duration.js';
+import { countTextTokens } from '../domain/token-estimate.js';
 import { mediaHoldMicros, secondsToMilliseconds, speechHoldCharacters } from '../domain/media-pricing.js';
 import { parseVerboseTranscript, renderTranscript, TRANSCRIPTION_FORMATS, type TranscriptionFormat } from '../protocols/transcription-formats.js';
 import type { UploadedFile } from '../providers/types.js';
@@ -12,6 +13,14 @@ import type { PipelineContext, Principal } from './context.js';
 
 /** The Content-Type of each speech `response_format`, for upstreams that send none (mp3 is the API's default). */
 const SPEECH_TYPES: Record<string, string> = { mp3: 'audio/mpeg', opus: 'audio/opus', aac: 'audio/aac', flac: 'audio/flac', wav: 'audio/wav', pcm: 'audio/pcm' };
+
+/**
+ * Upper bounds for a transcription billed by tokens (gpt-4o-transcribe), per second of the duration bound: audio
+ * tokens in, and text tokens out (speech runs at ~2–3 words a second; 10 tokens is past any speaker), plus a margin.
+ */
+const AUDIO_TOKENS_PER_SECOND_BOUND = 20;
+const TEXT_TOKENS_PER_SECOND_BOUND = 10;
+const TEXT_TOKENS_MARGIN = 32;
 
 /** Contract: audio uploads are at most 25 MB. */
 export const AUDIO_BYTES_LIMIT = 25 * 1024 * 1024;
@@ -101,8 +110,8 @@ function verboseCapable(deployment: Deployment, model: string): boolean {
 }
 
 /**
- * `POST /audio/transcriptions`: hold `per_second ×` an upper bound of the duration (the WAV header's, or the size at
- * a conservative bitrate, capped); ask the upstream for `verbose_json` (json of the models that have no other), capture
+ * `POST /audio/transcriptions`: hold the cost of an upper bound of the duration (the WAV header's, or the size at
+ * a conservative bitrate, capped), by the second or, for models priced by tokens, in tokens; ask the upstream for `verbose_json` (json of the models that have no other), capture
  * what it reports — its `duration`, or its tokens at the model's token prices — else the WAV header's duration, else
  * the bound, and answer in the client's format, converted locally.
  */
@@ -119,7 +128,18 @@ export async function handleTranscription(ctx: PipelineContext, principal: Princ
     modality: 'audio',
     model,
     tokenEstimate: 0,
-    hold: (m) => mediaHoldMicros({ milliseconds: bound.seconds * 1000 }, m.price),
+    // The larger of what the bound costs by the second and by tokens: the answer may report either.
+    hold: (m) =>
+      Math.max(
+        mediaHoldMicros({ milliseconds: bound.seconds * 1000 }, m.price),
+        mediaHoldMicros(
+          {
+            inputTokens: bound.seconds * AUDIO_TOKENS_PER_SECOND_BOUND + (typeof flat.prompt === 'string' ? countTextTokens(flat.prompt) : 0),
+            outputTokens: bound.seconds * TEXT_TOKENS_PER_SECOND_BOUND + TEXT_TOKENS_MARGIN,
+          },
+          m.price,
+        ),
+      ),
     build: (provider, deployment, secret) =>
       provider.audioTranscriptions!({ deployment, secret, files: [file], fields: { ...fields, response_format: verboseCapable(deployment, model) ? 'verbose_json' : 'json' } }),
     async settle(res, call): Promise<Settlement> {

@@ -183,6 +183,18 @@ describe('audio through Azure deployments', () => {
     expect(row).toMatchObject({ cost_micros: cost, usage_source: 'upstream' });
   });
 
+  it('regression: holds enough for what gpt-4o-transcribe reports in tokens, even for a short clip', async () => {
+    fake.setOptions({ reply: () => ({ duration: 1 }) });
+    const { response } = await gw.openai(key).audio.transcriptions.create({ model: 'gpt-4o-transcribe', file: await toFile(makeWav(1), 'short.wav'), prompt: 'Names: Omixa.' }).withResponse();
+    const id = response.headers.get('x-omixa-request-id')!;
+    // 10 audio tokens × $6/MTok + 16 output tokens × $10/MTok = 220 micro-USD, over the 100 that 1 s costs by the second.
+    const ledger = await ledgerFor(gw, key, id);
+    expect(ledger.capture).toBe(220);
+    expect(ledger.hold).toBeGreaterThanOrEqual(ledger.capture!);
+    expect(ledger.release).toBe(ledger.hold! - 220);
+    expect(await gw.admin('GET', `/admin/api/usage/requests/${id}`)).toMatchObject({ cost_micros: 220, shortfall_micros: 0 });
+  });
+
   it('regression: answers text, srt, vtt and verbose_json from gpt-4o-transcribe, asking it for json and billing the same tokens', async () => {
     fake.setOptions({ reply: () => ({ duration: 2.2 }) });
     const client = gw.openai(key);
