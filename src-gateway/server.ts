@@ -14,7 +14,7 @@ import { createRouter } from './domain/routing.js';
 import { KeyRateLimiter } from './domain/windows.js';
 import { createMetrics } from './metrics.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
-import { parseFamilyTable, type RawFamilyTable } from './domain/reasoning.js';
+import { MODEL_FAMILIES } from './model-families.js';
 import { createUpstreamClient } from './providers/http.js';
 import { ReplayGuard } from './auth/hmac.js';
 import { allowedHostNames, isAllowedHost } from './auth/host-check.js';
@@ -39,7 +39,6 @@ import { adminUiRoutes } from './routes/admin-ui-routes.js';
 import { consoleRoutes } from './routes/console-routes.js';
 import { supportAdminRoutes, supportClientRoutes } from './routes/support-routes.js';
 import type { PipelineContext } from './pipeline/context.js';
-import families from '../resources/model-families.json' with { type: 'json' };
 
 export type { GatewayOptions } from './config.js';
 
@@ -144,7 +143,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     live,
     router: createRouter(),
     upstream: createUpstreamClient({ headersTimeoutMs: config.upstreamHeadersTimeoutMs, bodyTimeoutMs: config.upstreamIdleTimeoutMs }),
-    families: parseFamilyTable(families as RawFamilyTable),
+    families: MODEL_FAMILIES,
     limiter: new KeyRateLimiter(),
     events: new EventEmitter().setMaxListeners(100),
     log: app.log,

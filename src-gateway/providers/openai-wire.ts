@@ -1,6 +1,6 @@
 import { gatewayError } from '../errors.js';
-import { familyOf, mapReasoningEffort, parseFamilyTable, type RawFamilyTable } from '../domain/reasoning.js';
-import families from '../../resources/model-families.json' with { type: 'json' };
+import { familyOf, mapReasoningEffort } from '../domain/reasoning.js';
+import { MODEL_FAMILIES } from '../model-families.js';
 
 type Part = Record<string, unknown>;
 
@@ -47,8 +47,6 @@ function documentParts(block: Part): Part[] {
   );
 }
 
-const SHIPPED_FAMILIES = parseFamilyTable(families as RawFamilyTable);
-
 /**
  * The smallest chat call a deployment of `model` answers, for the deployment test: one output token as `max_tokens`;
  * for the families that refuse `max_tokens` (gpt-5, the o-series), a few tokens as `max_completion_tokens` at the
@@ -56,7 +54,7 @@ const SHIPPED_FAMILIES = parseFamilyTable(families as RawFamilyTable);
  */
 export function probeBody(model: string): Record<string, unknown> {
   const messages = [{ role: 'user', content: 'ping' }];
-  if (!familyOf(model, SHIPPED_FAMILIES)?.maxTokensField) return { messages, max_tokens: 1, stream: false };
-  const effort = mapReasoningEffort(model, 'none', SHIPPED_FAMILIES);
+  if (!familyOf(model, MODEL_FAMILIES)?.maxTokensField) return { messages, max_tokens: 1, stream: false };
+  const effort = mapReasoningEffort(model, 'none', MODEL_FAMILIES);
   return { messages, max_completion_tokens: 64, ...(effort ? { reasoning_effort: effort } : {}), stream: false };
 }
