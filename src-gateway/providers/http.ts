@@ -51,7 +51,6 @@ const abortError = (reason?: unknown): Error =>
 class UpstreamBody extends Readable {
   complete = false;
   beginning: BodyStart | undefined;
-  private beganWaiters: ((start: BodyStart) => void)[] | undefined;
 
   constructor(private readonly controller: DispatchController) {
     super();
@@ -67,16 +66,14 @@ class UpstreamBody extends Readable {
   }
 
   began(): Promise<BodyStart> {
-    if (this.beginning) return Promise.resolve(this.beginning);
-    return new Promise((resolve) => (this.beganWaiters ??= []).push(resolve));
+    return this.beginning ? Promise.resolve(this.beginning) : new Promise((resolve) => this.once('begin', resolve));
   }
 
   /** Told by the dispatch handler at each event of the body; only the first one counts. */
   begin(start: BodyStart): void {
     if (this.beginning) return;
     this.beginning = start;
-    for (const resolve of this.beganWaiters ?? []) resolve(start);
-    this.beganWaiters = undefined;
+    this.emit('begin', start);
   }
 
   /** The whole body as UTF-8 text; rejects when the upstream connection fails or the body is destroyed first. */
