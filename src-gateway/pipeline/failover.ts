@@ -83,8 +83,8 @@ interface Failure {
  * Sends a call to the first deployment of the plan that answers, failing over before the first byte: connect errors,
  * timeouts, 429 (cooling down for `Retry-After`), 5xx, a stream that ends or breaks before its first byte
  * (`firstBytesWithinMs`) and deployment misconfiguration (401/403/404, Google's 400 API_KEY_INVALID, a token service
- * that refuses the credentials) move on to the next deployment. A 400/413/415/422 is
- * the client's request: it is answered at once. Exhausted: `upstream_timeout` when every attempt timed out, else
+ * that refuses the credentials) move on to the next deployment. A 400/413/415/422 is the client's request: it is
+ * answered at once. Exhausted: `upstream_timeout` when every attempt timed out, else
  * `upstream_error`. Shared by every billed endpoint, and by media job submits through `transport`, so they all fail
  * over alike.
  */
@@ -93,6 +93,11 @@ export async function sendWithFailover<P = Provider, C = UpstreamCall, R extends
 ): Promise<Answered<P, R>> {
   const { ctx, estimate, signal, transport } = options;
   const failures: Failure[] = [];
+  /** The client went away during an attempt: its reservation ends unused, and the call with a 499. */
+  const clientClosed = (reservation: Reservation) => {
+    ctx.router.finish(reservation, 0, null, Date.now());
+    return gatewayError('invalid_request', 'The client closed the connection.', { status: 499 });
+  };
 
   for (const deployment of options.plan) {
     options.onAttempt(deployment);
@@ -135,10 +140,7 @@ export async function sendWithFailover<P = Provider, C = UpstreamCall, R extends
       res = await sending;
     } catch (err) {
       const kind = transport ? transport.failure(err) : classifyTransportError(err);
-      if (kind === 'aborted' || options.clientGone()) {
-        ctx.router.finish(reservation, 0, null, Date.now());
-        throw gatewayError('invalid_request', 'The client closed the connection.', { status: 499 });
-      }
+      if (kind === 'aborted' || options.clientGone()) throw clientClosed(reservation);
       ctx.router.recordFailure(reservation, kind === 'timeout' ? 'timeout' : 'connect', Date.now(), undefined, `${kind} error`);
       failures.push({ kind, message: `${kind} error` });
       continue;
@@ -159,10 +161,7 @@ export async function sendWithFailover<P = Provider, C = UpstreamCall, R extends
         const body = (res as unknown as UpstreamResponse).body;
         const start = body.beginning ?? (await firstBytes(body, options.firstBytesWithinMs));
         if (start === 'end' || start === 'error') {
-          if (options.clientGone()) {
-            ctx.router.finish(reservation, 0, null, Date.now());
-            throw gatewayError('invalid_request', 'The client closed the connection.', { status: 499 });
-          }
+          if (options.clientGone()) throw clientClosed(reservation);
           const message = `the stream ${start === 'end' ? 'ended' : 'broke'} before its first byte`;
           ctx.router.recordFailure(reservation, 'server_error', Date.now(), undefined, message);
           failures.push({ kind: 'network', message });
