@@ -128,20 +128,20 @@ export function createControlPlane(store: Store, vault: SecretVault) {
       if (!MODALITIES.includes(modality)) throw invalid(`modality must be one of ${MODALITIES.join(', ')}`, 'modality');
       // A model the catalog knows keeps its modality: a different one given here is a mistake, not an override. A
       // custom model no deployment serves any more takes the new one (it may have been added with the wrong one).
-      let known = store.catalog.get(input.model);
-      if (known && input.modality !== undefined && known.modality !== modality) {
-        const servedBy = store.deployments.list().filter((d) => d.model === input.model).map((d) => d.name);
+      const known = store.catalog.get(input.model);
+      const refile = known !== undefined && input.modality !== undefined && known.modality !== modality;
+      if (refile) {
         if (known.source !== 'custom') {
           throw invalid(`the catalog lists "${input.model}" as ${known.modality}, not ${modality}: leave the modality out or give ${known.modality}`, 'modality');
         }
+        const servedBy = store.deployments.list().filter((d) => d.model === input.model).map((d) => d.name);
         if (servedBy.length > 0) {
           throw invalid(`"${input.model}" is served as ${known.modality} by ${servedBy.join(', ')}: remove those deployments to serve it as ${modality}`, 'modality');
         }
-        store.catalog.setCustomModality(input.model, modality);
-        known = store.catalog.get(input.model);
       }
       checkLimits(input);
       const endpoint = normaliseEndpoint(input.endpoint);
+      if (refile) store.catalog.setCustomModality(input.model, modality);
       const addedUnpricedModel = store.catalog.ensureCustom(input.model, modality, provider);
       const secretRef = deploymentSecretName(input.name);
       await vault.set(secretRef, input.apiKey);
@@ -166,7 +166,7 @@ export function createControlPlane(store: Store, vault: SecretVault) {
         },
         secretRef,
       );
-      return { deployment: viewDeployment(added), addedUnpricedModel, modality: known?.modality ?? modality };
+      return { deployment: viewDeployment(added), addedUnpricedModel, modality: known && !refile ? known.modality : modality };
     },
 
     async updateDeployment(idOrName: string, patch: DeploymentPatch & { apiKey?: string }): Promise<DeploymentView> {

@@ -194,9 +194,9 @@ export function createCatalogRepository(db: Db) {
     ensureCustom(id: string, modality: Modality, provider: string): boolean {
       return insertCustom.run(id, modality, provider, JSON.stringify(ENDPOINTS_BY_MODALITY[modality]), Date.now()).changes === 1;
     },
-    /** Gives a custom model another modality (and that modality's endpoints); false for catalog models. */
-    setCustomModality(id: string, modality: Modality): boolean {
-      return setCustomModality.run(modality, JSON.stringify(ENDPOINTS_BY_MODALITY[modality]), Date.now(), id).changes === 1;
+    /** Gives a custom model another modality (and that modality's endpoints); catalog models are left alone. */
+    setCustomModality(id: string, modality: Modality): void {
+      setCustomModality.run(modality, JSON.stringify(ENDPOINTS_BY_MODALITY[modality]), Date.now(), id);
     },
     setPrice(id: string, patch: PricePatch): ModelRecord | undefined {
       const sets = Object.entries(patch)
