@@ -43,8 +43,8 @@ export function createBillingRepository(db: Db, wallet: WalletRepository, reques
     recordRefused: (request: NewRequest, outcome: RequestOutcome): void => recordRefused.tx(request, outcome),
     /**
      * `open`, group-committed: every open and close queued in the same event-loop turn shares one SQLite transaction
-     * (a refusal writes nothing, so it fails alone). Resolves once committed, before the upstream
-     * is called; rejects with InsufficientBalanceError exactly as `open` throws. A call alone in the gateway commits
+     * (a refusal writes nothing, so it fails alone). Resolves once committed, before the upstream is called; rejects
+     * with InsufficientBalanceError exactly as `open` throws. A call alone in the gateway commits
      * at once: there is nothing to group it with, and waiting for the turn to end would only add to its latency.
      */
     openBatched(request: NewRequest): Promise<void> {

@@ -177,8 +177,8 @@ export class DeploymentRouter {
 
   /**
    * Puts a deployment into cooldown after a failure before the first byte. When the upstream said how long to wait
-   * (`retryAfterMs`, from the `Retry-After` of a 429, a 503 or any other error answer that carries one), it cools for
-   * exactly that, up to `maxRetryAfterMs`; otherwise for an exponential back-off from `baseCooldownMs`, capped at
+   * (`retryAfterMs`: the caller passes the `Retry-After` of a 429 or a 503), it cools for exactly that, up to
+   * `maxRetryAfterMs`; otherwise for an exponential back-off from `baseCooldownMs`, capped at
    * `maxCooldownMs`. Connect errors and timeouts have no answer, hence no `Retry-After`.
    */
   recordFailure(reservation: Reservation | string, kind: FailureKind, now: number, retryAfterMs?: number, message?: string): void {

@@ -110,10 +110,11 @@ function verboseCapable(deployment: Deployment, model: string): boolean {
 }
 
 /**
- * `POST /audio/transcriptions`: hold the cost of an upper bound of the duration (the WAV header's, or the size at
- * a conservative bitrate, capped), by the second or, for models priced by tokens, in tokens; ask the upstream for `verbose_json` (json of the models that have no other), capture
- * what it reports — its `duration`, or its tokens at the model's token prices — else the WAV header's duration, else
- * the bound, and answer in the client's format, converted locally.
+ * `POST /audio/transcriptions`: hold the cost of an upper bound of the duration (the WAV header's, or the size at a
+ * conservative bitrate, capped), by the second or, for models priced by tokens, in tokens; ask the upstream for
+ * `verbose_json` (json of the models that have no other); capture what it reports — its `duration`, or its tokens at
+ * the model's token prices — else the WAV header's duration, else the bound; answer in the client's format, converted
+ * locally.
  */
 export async function handleTranscription(ctx: PipelineContext, principal: Principal, req: FastifyRequest, reply: FastifyReply, input: TranscriptionInput): Promise<void> {
   const flat: JsonBody = requireBody(Object.fromEntries(Object.entries(input.fields).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v])));
