@@ -93,11 +93,6 @@ export async function sendWithFailover<P = Provider, C = UpstreamCall, R extends
 ): Promise<Answered<P, R>> {
   const { ctx, estimate, signal, transport } = options;
   const failures: Failure[] = [];
-  /** The client went away during an attempt: its reservation ends unused, and the call with a 499. */
-  const clientClosed = (reservation: Reservation) => {
-    ctx.router.finish(reservation, 0, null, Date.now());
-    return gatewayError('invalid_request', 'The client closed the connection.', { status: 499 });
-  };
 
   for (const deployment of options.plan) {
     options.onAttempt(deployment);
@@ -140,7 +135,7 @@ export async function sendWithFailover<P = Provider, C = UpstreamCall, R extends
       res = await sending;
     } catch (err) {
       const kind = transport ? transport.failure(err) : classifyTransportError(err);
-      if (kind === 'aborted' || options.clientGone()) throw clientClosed(reservation);
+      if (kind === 'aborted' || options.clientGone()) throw clientClosed(ctx, reservation);
       ctx.router.recordFailure(reservation, kind === 'timeout' ? 'timeout' : 'connect', Date.now(), undefined, `${kind} error`);
       failures.push({ kind, message: `${kind} error` });
       continue;
@@ -161,7 +156,7 @@ export async function sendWithFailover<P = Provider, C = UpstreamCall, R extends
         const body = (res as unknown as UpstreamResponse).body;
         const start = body.beginning ?? (await firstBytes(body, options.firstBytesWithinMs));
         if (start === 'end' || start === 'error') {
-          if (options.clientGone()) throw clientClosed(reservation);
+          if (options.clientGone()) throw clientClosed(ctx, reservation);
           const message = `the stream ${start === 'end' ? 'ended' : 'broke'} before its first byte`;
           ctx.router.recordFailure(reservation, 'server_error', Date.now(), undefined, message);
           failures.push({ kind: 'network', message });
@@ -188,6 +183,12 @@ export async function sendWithFailover<P = Provider, C = UpstreamCall, R extends
 
   if (failures.every((f) => f.kind === 'timeout')) throw gatewayError('upstream_timeout');
   throw gatewayError('upstream_error', `The upstream failed: ${failures[failures.length - 1]?.message ?? 'no attempt succeeded'}`);
+}
+
+/** The client went away during an attempt: its reservation ends unused, and the call with a 499. */
+function clientClosed(ctx: PipelineContext, reservation: Reservation) {
+  ctx.router.finish(reservation, 0, null, Date.now());
+  return gatewayError('invalid_request', 'The client closed the connection.', { status: 499 });
 }
 
 /** How `body` began, or `'silent'` when nothing came within `ms`. */
